@@ -1,6 +1,6 @@
-import { createServer } from "node:net";
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { occupyPort } from "../ports";
 import { startMailCatcher, type CaughtMessage, type MailCatcher } from "./index";
 
 let catcher: MailCatcher;
@@ -100,14 +100,13 @@ describe("mail catcher", () => {
   });
 
   it("refuses a port that is taken with a clear message", async () => {
-    const blocker = createServer();
-    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", r));
-    const port = (blocker.address() as { port: number }).port;
+    const blocker = await occupyPort();
+    const port = blocker.port;
     try {
       await expect(startMailCatcher({ smtpPort: 0, httpPort: port })).rejects.toThrow(`port ${port} on 127.0.0.1 is already in use`);
       await expect(startMailCatcher({ smtpPort: port, httpPort: 0 })).rejects.toThrow(/SMTP: port \d+ .* already in use/);
     } finally {
-      blocker.close();
+      await blocker.close();
     }
   });
 });
