@@ -1,0 +1,74 @@
+/**
+ * THE rate-limit policy table: every limit the product enforces, in one place (documented in docs/security.md,
+ * "Rate limits"). Numbers from security-requirements.md where the seeds fixed them.
+ *
+ * `stage` says where the check runs:
+ * - "edge": middleware.ts, before any route code, keyed on what the request line and headers give (IP, bearer `sub`);
+ * - "gateway": the auth gateway's beforeProxy hook (lib/security/rate-limit-gateway.ts), for limits keyed on the JSON
+ *   body (email, OTP identifier) — the gateway parses the body once, so the Edge never buffers request bodies.
+ */
+
+export type RateLimitKey = "ip" | "ip+email" | "email" | "identifier" | "user";
+
+export type RateLimitPolicy = {
+  /** Requests allowed per window. */
+  limit: number;
+  /** Window length in seconds (sliding window). */
+  windowSeconds: number;
+  key: RateLimitKey;
+  stage: "edge" | "gateway";
+  /** 429 body shape: the app's JSON or GoTrue's (so supabase-js surfaces a proper AuthApiError). */
+  shape: "app" | "gotrue";
+  description: string;
+};
+
+const MINUTE = 60;
+
+export const RATE_LIMIT_POLICIES = {
+  sso_cookie_set: { limit: 5, windowSeconds: MINUTE, key: "ip", stage: "edge", shape: "app", description: "POST /api/my/sso-cookie" },
+  sso_cookie_clear: { limit: 10, windowSeconds: MINUTE, key: "ip", stage: "edge", shape: "app", description: "DELETE /api/my/sso-cookie" },
+  security_events: { limit: 30, windowSeconds: MINUTE, key: "ip", stage: "edge", shape: "app", description: "POST /api/security-events (client security log, CSP reports)" },
+  password_signin_ip: { limit: 30, windowSeconds: 15 * MINUTE, key: "ip", stage: "edge", shape: "gotrue", description: "POST /auth/v1/token?grant_type=password, per-IP ceiling" },
+  password_signin: { limit: 5, windowSeconds: 15 * MINUTE, key: "ip+email", stage: "gateway", shape: "gotrue", description: "POST /auth/v1/token?grant_type=password, per IP + email" },
+  recover_ip: { limit: 5, windowSeconds: 15 * MINUTE, key: "ip", stage: "edge", shape: "gotrue", description: "POST /auth/v1/recover, per IP" },
+  recover_email: { limit: 5, windowSeconds: 15 * MINUTE, key: "email", stage: "gateway", shape: "gotrue", description: "POST /auth/v1/recover, per email" },
+  otp_ip: { limit: 5, windowSeconds: 15 * MINUTE, key: "ip", stage: "edge", shape: "gotrue", description: "POST /auth/v1/otp (magic link / email OTP send), per IP" },
+  otp_email: { limit: 5, windowSeconds: 15 * MINUTE, key: "email", stage: "gateway", shape: "gotrue", description: "POST /auth/v1/otp, per email or phone" },
+  verify_ip: { limit: 20, windowSeconds: 15 * MINUTE, key: "ip", stage: "edge", shape: "gotrue", description: "GET/POST /auth/v1/verify, per-IP ceiling" },
+  verify_identifier: { limit: 5, windowSeconds: 15 * MINUTE, key: "identifier", stage: "gateway", shape: "gotrue", description: "POST /auth/v1/verify (invite, recovery, signup, magic link, OTP code), per email or token prefix" },
+  mfa_verify: { limit: 5, windowSeconds: 5 * MINUTE, key: "user", stage: "edge", shape: "gotrue", description: "POST /auth/v1/factors/{id}/verify, per user (bearer sub; per IP without one)" },
+  signup_ip: { limit: 5, windowSeconds: 15 * MINUTE, key: "ip", stage: "edge", shape: "gotrue", description: "POST /auth/v1/signup, per IP" },
+  invite_processing: { limit: 5, windowSeconds: 15 * MINUTE, key: "identifier", stage: "edge", shape: "app", description: "invitation/token processing (lib/tokenSecurity server side), per email or token prefix" },
+} as const satisfies Record<string, RateLimitPolicy>;
+
+export type RateLimitPolicyName = keyof typeof RATE_LIMIT_POLICIES;
+
+export function policy(name: RateLimitPolicyName): RateLimitPolicy {
+  return RATE_LIMIT_POLICIES[name];
+}
+
+/** The edge-stage policies that apply to a request line (method + path + query). Identifiers are added by the caller. */
+export function edgePoliciesFor(method: string, pathname: string, searchParams: URLSearchParams): RateLimitPolicyName[] {
+  const m = method.toUpperCase();
+  if (pathname === "/api/my/sso-cookie") return m === "POST" ? ["sso_cookie_set"] : m === "DELETE" ? ["sso_cookie_clear"] : [];
+  if (pathname === "/api/security-events") return m === "POST" ? ["security_events"] : [];
+  if (!pathname.startsWith("/auth/v1/")) return [];
+  const path = pathname.slice("/auth/v1".length);
+  if (m === "POST" && path === "/token" && searchParams.get("grant_type") === "password") return ["password_signin_ip"];
+  if (m === "POST" && path === "/recover") return ["recover_ip"];
+  if (m === "POST" && path === "/otp") return ["otp_ip"];
+  if ((m === "POST" || m === "GET") && path === "/verify") return ["verify_ip"];
+  if (m === "POST" && path === "/signup") return ["signup_ip"];
+  if (m === "POST" && /^\/factors\/[^/]+\/verify$/.test(path)) return ["mfa_verify"];
+  return [];
+}
+
+/** The gateway-stage policies for an upstream auth path (below /auth/v1). */
+export function gatewayPoliciesFor(method: string, path: string, searchParams: URLSearchParams): RateLimitPolicyName[] {
+  if (method.toUpperCase() !== "POST") return [];
+  if (path === "/token" && searchParams.get("grant_type") === "password") return ["password_signin"];
+  if (path === "/recover") return ["recover_email"];
+  if (path === "/otp") return ["otp_email"];
+  if (path === "/verify") return ["verify_identifier"];
+  return [];
+}

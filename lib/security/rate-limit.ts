@@ -1,0 +1,155 @@
+/**
+ * Fail-closed rate limiting: @upstash/ratelimit sliding windows in the shared store, with a per-instance in-memory
+ * fallback using the same policy whenever the store errors or is slower than `timeoutMs`.
+ *
+ * Why the fallback: @upstash/ratelimit answers `success: true, reason: "timeout"` when Redis is slow — fail OPEN. An
+ * account-security product must never let password guessing run unlimited because Redis is down, so a thrown error
+ * or a "timeout" result is treated as "store down" and the request is counted locally instead (per instance, so the
+ * effective limit is at most limit × instances while the outage lasts), and a security-control-failure event is
+ * recorded (itself rate-limited to one per policy per minute per instance).
+ */
+import { Ratelimit } from "@upstash/ratelimit";
+import type { Redis } from "@upstash/redis";
+import { MemoryLimiter } from "./memory-limiter";
+import { policy as policyOf, type RateLimitPolicyName } from "./rate-limit-policy";
+
+/** Upper bound for one store round trip before the fallback takes over (issue 5: ≤ 1 s). */
+export const DEFAULT_TIMEOUT_MS = 1_000;
+const FAILURE_EVENT_INTERVAL_MS = 60_000;
+
+export type RateLimitResult = {
+  success: boolean;
+  limit: number;
+  remaining: number;
+  /** Unix ms when the window resets. */
+  reset: number;
+  retryAfterSeconds: number;
+  policy: RateLimitPolicyName;
+  /** "store" normally; "fallback" while the shared store is unavailable. */
+  source: "store" | "fallback";
+};
+
+export type StoreFailure = { policy: RateLimitPolicyName; reason: "timeout" | "error"; error?: string };
+
+export type RateLimiterOptions = {
+  /** A lazily created store: a throw here (e.g. missing configuration) is treated like a store failure. */
+  redis: () => Redis;
+  timeoutMs?: number;
+  /** Key prefix in the store. */
+  prefix?: string;
+  onStoreFailure?: (failure: StoreFailure) => void;
+  fallback?: MemoryLimiter;
+  now?: () => number;
+};
+
+export type RateLimiter = {
+  check(policy: RateLimitPolicyName, identifier: string): Promise<RateLimitResult>;
+};
+
+export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (!(timeoutMs > 0 && timeoutMs <= DEFAULT_TIMEOUT_MS)) throw new TypeError("timeoutMs must be in (0, 1000]");
+  const prefix = options.prefix ?? "rl";
+  const now = options.now ?? Date.now;
+  const fallback = options.fallback ?? new MemoryLimiter({ now });
+  const limiters = new Map<RateLimitPolicyName, Ratelimit>();
+  const lastFailureEvent = new Map<RateLimitPolicyName, number>();
+
+  const limiterFor = (name: RateLimitPolicyName): Ratelimit => {
+    let limiter = limiters.get(name);
+    if (!limiter) {
+      const { limit, windowSeconds } = policyOf(name);
+      limiter = new Ratelimit({
+        redis: options.redis(),
+        limiter: Ratelimit.slidingWindow(limit, `${windowSeconds} s`),
+        prefix: `${prefix}:${name}`,
+        timeout: timeoutMs,
+        analytics: false,
+        enableTelemetry: false,
+        // Protection downloads a deny list from the internet; the ephemeral cache would hide store outages from the
+        // fallback logic and keep denials after an admin lifts them. Both off.
+        enableProtection: false,
+        ephemeralCache: false,
+      });
+      limiters.set(name, limiter);
+    }
+    return limiter;
+  };
+
+  const reportFailure = (failure: StoreFailure) => {
+    const last = lastFailureEvent.get(failure.policy) ?? -Infinity;
+    if (now() - last < FAILURE_EVENT_INTERVAL_MS) return;
+    lastFailureEvent.set(failure.policy, now());
+    try {
+      options.onStoreFailure?.(failure);
+    } catch {
+      // A broken reporter must not turn a limited request into an unlimited one.
+    }
+  };
+
+  const local = (name: RateLimitPolicyName, identifier: string): RateLimitResult => {
+    const { limit, windowSeconds } = policyOf(name);
+    const result = fallback.limit(`${name}:${identifier}`, limit, windowSeconds * 1000);
+    return finish(name, result, "fallback", now());
+  };
+
+  return {
+    async check(name, identifier) {
+      try {
+        const result = await limiterFor(name).limit(identifier);
+        if (result.reason === "timeout") {
+          reportFailure({ policy: name, reason: "timeout" });
+          return local(name, identifier);
+        }
+        return finish(name, result, "store", now());
+      } catch (error) {
+        reportFailure({ policy: name, reason: "error", error: error instanceof Error ? error.name : "unknown" });
+        return local(name, identifier);
+      }
+    },
+  };
+}
+
+function finish(
+  policy: RateLimitPolicyName,
+  result: { success: boolean; limit: number; remaining: number; reset: number },
+  source: RateLimitResult["source"],
+  now: number,
+): RateLimitResult {
+  const retryAfterSeconds = result.success ? 0 : Math.max(1, Math.ceil((result.reset - now) / 1000));
+  return { success: result.success, limit: result.limit, remaining: Math.max(0, result.remaining), reset: result.reset, retryAfterSeconds, policy, source };
+}
+
+/** RateLimit-* headers (draft-ietf-httpapi-ratelimit-headers) plus Retry-After on refusals. */
+export function rateLimitHeaders(result: RateLimitResult, now: number = Date.now()): Record<string, string> {
+  const headers: Record<string, string> = {
+    "RateLimit-Limit": String(result.limit),
+    "RateLimit-Remaining": String(result.remaining),
+    "RateLimit-Reset": String(Math.max(0, Math.ceil((result.reset - now) / 1000))),
+  };
+  if (!result.success) headers["Retry-After"] = String(result.retryAfterSeconds);
+  return headers;
+}
+
+/**
+ * The 429. Body `{ error: "rate_limited", retry_after }` for the app's API, or GoTrue's own shape for /auth/v1/*
+ * (`{ code, error_code, msg, message }` with `over_request_rate_limit`) so supabase-js raises a normal AuthApiError.
+ */
+export function rateLimitedResponse(result: RateLimitResult, shape: "app" | "gotrue" = "app"): Response {
+  const body =
+    shape === "gotrue"
+      ? {
+          code: "over_request_rate_limit",
+          error_code: "over_request_rate_limit",
+          msg: `Too many requests. Try again in ${result.retryAfterSeconds} seconds.`,
+          message: `Too many requests. Try again in ${result.retryAfterSeconds} seconds.`,
+        }
+      : { error: "rate_limited", retry_after: result.retryAfterSeconds };
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "cache-control": "no-store",
+    ...rateLimitHeaders(result),
+  };
+  if (shape === "gotrue") headers["x-sb-error-code"] = "over_request_rate_limit";
+  return new Response(JSON.stringify(body), { status: 429, headers });
+}
