@@ -1,0 +1,17 @@
+/**
+ * Start-up configuration check shared by scripts/dev.ts, scripts/start.ts and instrumentation.ts (Node runtime):
+ * a bad or missing variable prints ONE line naming it and exits non-zero, without a stack trace.
+ */
+import { EnvError, parseServerEnv, type ServerEnv } from "@/lib/env";
+
+export function validateEnvOrExit(source: Record<string, string | undefined> = process.env): ServerEnv {
+  try {
+    return parseServerEnv(source);
+  } catch (error) {
+    if (error instanceof EnvError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
