@@ -1,15 +1,23 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
+import { Alert } from "@/components/alert";
+import { FormField } from "@/components/form-field";
+import { SubmitButton } from "@/components/submit-button";
 
 type State = { kind: "idle" } | { kind: "sending" } | { kind: "sent"; message: string } | { kind: "error"; message: string };
 
-export function ForgotPasswordForm() {
+export function ForgotPasswordForm({ initialEmail = "" }: { initialEmail?: string }) {
   const [state, setState] = useState<State>({ kind: "idle" });
-  const [email, setEmail] = useState("");
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
+    if (state.kind === "sending") return;
+    const email = String(new FormData(event.currentTarget).get("email") ?? "").trim();
+    if (!email) {
+      setState({ kind: "error", message: "Enter your email address." });
+      return;
+    }
     setState({ kind: "sending" });
     try {
       const res = await fetch("/forgot-password/request", {
@@ -25,30 +33,19 @@ export function ForgotPasswordForm() {
     }
   }
 
-  const sending = state.kind === "sending";
   return (
-    <form onSubmit={onSubmit} noValidate aria-describedby="forgot-status">
-      <div className="field">
-        <label htmlFor="forgot-email">Email address</label>
-        <input
-          id="forgot-email"
-          name="email"
-          type="email"
-          autoComplete="email"
-          required
-          value={email}
-          onChange={(e) => setEmail(e.target.value)}
-          aria-invalid={state.kind === "error" ? true : undefined}
-          aria-describedby="forgot-status"
-        />
-      </div>
-      <div id="forgot-status" aria-live="polite" role="status">
-        {state.kind === "sent" ? <div className="alert success">{state.message}</div> : null}
-        {state.kind === "error" ? <div className="alert error">{state.message}</div> : null}
-      </div>
-      <button type="submit" className="button block" disabled={sending} aria-disabled={sending}>
-        {sending ? "Sending…" : "Send reset link"}
-      </button>
+    // method="post": without scripts nothing is put in the URL.
+    <form method="post" onSubmit={onSubmit} noValidate aria-describedby="forgot-error forgot-status">
+      <Alert tone="error" id="forgot-error">
+        {state.kind === "error" ? state.message : null}
+      </Alert>
+      <Alert tone="success" id="forgot-status">
+        {state.kind === "sent" ? state.message : null}
+      </Alert>
+      <FormField label="Email" name="email" type="email" autoComplete="email" inputMode="email" required defaultValue={initialEmail} />
+      <SubmitButton pending={state.kind === "sending"} pendingLabel="Sending…">
+        Send reset link
+      </SubmitButton>
     </form>
   );
 }

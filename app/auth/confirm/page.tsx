@@ -8,6 +8,8 @@
  */
 import type { Metadata } from "next";
 import Link from "next/link";
+import { Alert } from "@/components/alert";
+import { AppShell } from "@/components/app-shell";
 import { extractAndValidateToken, isTokenType, type TokenType } from "@/lib/tokenSecurity";
 
 export const dynamic = "force-dynamic";
@@ -69,37 +71,33 @@ export default async function ConfirmPage({ searchParams }: { searchParams: Sear
   if (status && STATUS_TEXT[status]) {
     const type = statusType && isTokenType(statusType) ? statusType : null;
     return (
-      <main id="main" tabIndex={-1}>
+      <AppShell>
         <div className="card narrow">
           <h1>This link cannot be used</h1>
-          <div className="alert error" role="alert">
-            {STATUS_TEXT[status]}
-          </div>
+          <Alert tone="error">{STATUS_TEXT[status]}</Alert>
           <NextSteps type={type} />
         </div>
-      </main>
+      </AppShell>
     );
   }
 
   const result = extractAndValidateToken(params, "http://x.invalid/", { allowedParams: ["token_hash"], requireType: true });
   if (!result.isValid || !result.token || !result.type) {
     return (
-      <main id="main" tabIndex={-1}>
+      <AppShell>
         <div className="card narrow">
           <h1>This link cannot be used</h1>
-          <div className="alert error" role="alert">
-            {STATUS_TEXT.invalid} Open the link from your email again — make sure the whole link was copied.
-          </div>
+          <Alert tone="error">{STATUS_TEXT.invalid} Open the link from your email again — make sure the whole link was copied.</Alert>
           <NextSteps type={result.type} />
         </div>
-      </main>
+      </AppShell>
     );
   }
 
   const copy = ACTION[result.type];
   const next = typeof params.next === "string" ? params.next.slice(0, 2048) : "";
   return (
-    <main id="main" tabIndex={-1}>
+    <AppShell>
       <div className="card narrow">
         <h1>{copy.title}</h1>
         <p>{copy.lead}</p>
@@ -113,6 +111,6 @@ export default async function ConfirmPage({ searchParams }: { searchParams: Sear
         </form>
         <p className="muted">This extra step protects your link from being used up by email security scanners.</p>
       </div>
-    </main>
+    </AppShell>
   );
 }
