@@ -1,0 +1,64 @@
+/**
+ * Edge middleware: trusted host → IP block → per-route rate limits → session refresh → nonce CSP.
+ * The pipeline lives in lib/security/edge-pipeline.ts; this file only wires configuration and stores.
+ */
+import type { NextFetchEvent, NextRequest } from "next/server";
+import { NextResponse } from "next/server";
+import type { AuditEventInput } from "@/lib/audit/types";
+import { serverEnv } from "@/lib/env";
+import { logger } from "@/lib/logger";
+import { redis } from "@/lib/redis";
+import { createAuthMonitor } from "@/lib/security/auth-monitor";
+import { createEdgePipeline } from "@/lib/security/edge-pipeline";
+import { createRateLimiter } from "@/lib/security/rate-limit";
+import { parseAllowedHosts } from "@/lib/security/trusted-hosts";
+import { updateSession } from "@/lib/supabase/middleware";
+
+let pipeline: ReturnType<typeof createEdgePipeline> | undefined;
+let bypass = false;
+
+function securityEvent(event: AuditEventInput): void {
+  logger.warn("security_event", { ...event });
+}
+
+function build(): ReturnType<typeof createEdgePipeline> {
+  const env = serverEnv();
+  const allowedHosts = parseAllowedHosts(env.ALLOWED_HOSTS);
+  // Benchmark switch (bench/middleware.ts): honoured only when every allowed host is a loopback name, so a deployment
+  // on a real host cannot turn the middleware off with an environment variable.
+  bypass = process.env.MIDDLEWARE_BYPASS === "bench" && allowedHosts.every(({ hostname }) => ["localhost", "127.0.0.1", "[::1]"].includes(hostname));
+  const monitor = createAuthMonitor({ redis: redis(), audit: securityEvent });
+  const secure = new URL(env.NEXT_PUBLIC_SITE_URL).protocol === "https:";
+  return createEdgePipeline({
+    allowedHosts,
+    trustedProxyHops: env.TRUSTED_PROXY_HOPS,
+    development: env.NODE_ENV === "development",
+    upgradeInsecureRequests: secure && env.NODE_ENV === "production",
+    limiter: createRateLimiter({
+      redis,
+      onStoreFailure: (failure) =>
+        securityEvent({ event: "sys_monitor", outcome: "failure", target: `rate_limit:${failure.policy}`, details: { control: "rate_limit_store", ...failure, fallback: "memory" } }),
+    }),
+    checkBlocked: (subject) => monitor.checkBlocked(subject),
+    audit: securityEvent,
+    onControlFailure: (control, error) =>
+      securityEvent({ event: "sys_monitor", outcome: "failure", target: control, details: { control, error: error instanceof Error ? error.name : "unknown" } }),
+    updateSession: (request) =>
+      updateSession(request, { supabaseUrl: env.NEXT_PUBLIC_SUPABASE_URL, publishableKey: env.NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY, secure }),
+  });
+}
+
+export async function middleware(request: NextRequest, event: NextFetchEvent): Promise<Response> {
+  pipeline ??= build();
+  if (bypass) return NextResponse.next();
+  return pipeline(request, event);
+}
+
+export const config = {
+  matcher: [
+    // Everything except build assets, image optimisation and files with a static extension (public/). Static files
+    // still get the static security headers from next.config.ts. Prefetches are NOT skipped: the marker header is
+    // client-chosen and must not bypass the host check.
+    "/((?!_next/static|_next/image|favicon\\.ico|.*\\.(?:svg|png|jpg|jpeg|gif|webp|avif|ico|txt|xml|webmanifest|css|js|map|woff|woff2)$).*)",
+  ],
+};
