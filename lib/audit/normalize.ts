@@ -11,12 +11,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function text(value: unknown, max: number): string | null {
   if (value === null || value === undefined || value === "") return null;
-  // eslint-disable-next-line no-control-regex
   return String(value).replace(/\u0000/g, "").slice(0, max);
 }
 
 function stripNul(value: unknown): unknown {
-  // eslint-disable-next-line no-control-regex
   if (typeof value === "string") return value.replace(/\u0000/g, "");
   if (Array.isArray(value)) return value.map(stripNul);
   if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [String(stripNul(k)), stripNul(v)]));
