@@ -1,0 +1,33 @@
+import { expect, test } from "@playwright/test";
+import { demoUser, signIn, submitLogin } from "./fixtures";
+
+test.describe("sign in and out", () => {
+  test("demo user signs in, sees the account, signs out, and the account is closed again", async ({ page }) => {
+    await signIn(page, demoUser);
+    await expect(page.getByTestId("signed-in-as")).toHaveText(demoUser.email);
+
+    // Sign-out is a POST from the header; the response clears site data and sends us to /login.
+    const signOut = page.waitForResponse((r) => r.url().endsWith("/auth/sign-out") && r.request().method() === "POST");
+    await page.getByRole("button", { name: "Sign out" }).click();
+    const response = await signOut;
+    expect(response.status()).toBe(303);
+    expect(response.headers()["clear-site-data"]).toBe('"cache", "cookies", "storage"');
+    await expect(page).toHaveURL(/\/login$/);
+
+    await page.goto("/account");
+    await expect(page).toHaveURL(/\/login\?next=%2Faccount$/);
+    await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  });
+
+  test("a wrong password shows the generic error and no session", async ({ page }) => {
+    await submitLogin(page, { email: demoUser.email, password: "not-the-password" });
+    await expect(page.getByRole("alert")).toHaveText("Email or password is incorrect.");
+    await page.goto("/account");
+    await expect(page).toHaveURL(/\/login\?next=%2Faccount$/);
+  });
+
+  test("next is honoured only as a same-origin path", async ({ page }) => {
+    await submitLogin(page, demoUser, "//evil.example/steal");
+    await expect(page).toHaveURL(/^http:\/\/127\.0\.0\.1:\d+\/account$/);
+  });
+});
