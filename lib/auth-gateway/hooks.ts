@@ -15,6 +15,7 @@
  *
  * `ctx.body` and `result.body` may hold passwords and tokens: never log them.
  */
+import { gatewayRateLimit } from "@/lib/security/rate-limit-gateway";
 
 export type GatewayContext = {
   /** The incoming request (its body has already been read: use `body`). */
@@ -49,7 +50,9 @@ export type GatewayHooks = {
 };
 
 /** Before the upstream call. Order matters: blocks, then rate limits. */
-export const beforeProxyHooks: BeforeProxyHook[] = [];
+export const beforeProxyHooks: BeforeProxyHook[] = [
+  gatewayRateLimit, // issue 5 (middleware/rate limits): body-keyed limits (per email, IP+email, identifier)
+];
 
 /** After the upstream call, awaited before responding. */
 export const afterProxyBlockingHooks: AfterProxyHook[] = [];

@@ -57,7 +57,7 @@ describe("edge pipeline", () => {
     const { run, check } = setup({ checkBlocked });
     await run(req("/api/my/sso-cookie", { method: "POST" }));
     expect(checkBlocked).toHaveBeenCalledWith({ ip: "203.0.113.9" });
-    expect(check).toHaveBeenCalledWith("sso_cookie_set", "ip:203.0.113.9");
+    expect(check).toHaveBeenCalledWith("sso_cookie_set", "203.0.113.9");
   });
 
   it("refuses over-limit requests with 429, RateLimit headers and an excess_rate_limit_exceeded event", async () => {
@@ -79,7 +79,7 @@ describe("edge pipeline", () => {
     const { run, check } = setup();
     const payload = Buffer.from(JSON.stringify({ sub: "8D6F2A4C-0000-4000-8000-000000000001" })).toString("base64url");
     await run(req("/auth/v1/factors/f1/verify", { method: "POST", headers: { authorization: `Bearer eyJhbGciOiJFUzI1NiJ9.${payload}.sig` } }));
-    expect(check).toHaveBeenCalledWith("mfa_verify", "user:8d6f2a4c-0000-4000-8000-000000000001");
+    expect(check).toHaveBeenCalledWith("mfa_verify", "8d6f2a4c-0000-4000-8000-000000000001");
   });
 
   it("passes allowed API requests on with RateLimit headers and no CSP nonce", async () => {
@@ -129,7 +129,7 @@ describe("edge pipeline", () => {
     const { run, check } = setup({ checkBlocked: async () => Promise.reject(new Error("down")), onControlFailure });
     const response = await run(req("/auth/v1/recover", { method: "POST" }));
     expect(response.status).toBe(200);
-    expect(check).toHaveBeenCalledWith("recover_ip", "ip:203.0.113.9");
+    expect(check).toHaveBeenCalledWith("recover_ip", "203.0.113.9");
     expect(onControlFailure).toHaveBeenCalledWith("ip_block_check", expect.any(Error));
   });
 });

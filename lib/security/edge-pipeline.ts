@@ -108,9 +108,10 @@ function edgeIdentifier(name: RateLimitPolicyName, ipIdentifier: string, request
   if (policy(name).key === "user") {
     const sub = unverifiedSubject(request.headers.get("authorization"));
     // Without a decodable bearer the request fails upstream anyway; count it against the IP so it is still limited.
-    return sub === null ? `ip:${ipIdentifier}` : `user:${sub}`;
+    // (A sub is a UUID and an IP key never is, so the two cannot share a bucket.)
+    return sub ?? ipIdentifier;
   }
-  return `ip:${ipIdentifier}`;
+  return ipIdentifier;
 }
 
 /**

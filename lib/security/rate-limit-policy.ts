@@ -5,10 +5,25 @@
  * `stage` says where the check runs:
  * - "edge": middleware.ts, before any route code, keyed on what the request line and headers give (IP, bearer `sub`);
  * - "gateway": the auth gateway's beforeProxy hook (lib/security/rate-limit-gateway.ts), for limits keyed on the JSON
- *   body (email, OTP identifier) — the gateway parses the body once, so the Edge never buffers request bodies.
+ *   body (email, OTP identifier) — the gateway parses the body once, so the Edge never buffers request bodies;
+ * - "app": called by a route handler or server action through `checkRateLimit(policy, identifier)`.
  */
 
 export type RateLimitKey = "ip" | "ip+email" | "email" | "identifier" | "user";
+
+/*
+ * Identifiers (the policy name is already part of the store key):
+ *   ip        → ipKey(clientIp(request))            e.g. "203.0.113.7", "2001:db8:1:2::/64", "unknown"
+ *   email     → emailKey(email)                      e.g. "alice@example.com"
+ *   ip+email  → `${ipKey(ip)}|${emailKey(email)}`
+ *   user      → the user id (bearer `sub`), or the ip key when there is none
+ *   identifier→ emailKey(email), or `token:${first 16 chars}` of a token hash
+ */
+
+/** Normalized email (or phone) for rate-limit keys: trimmed, lower-cased, length-capped. */
+export function emailKey(value: unknown): string {
+  return typeof value === "string" && value.trim() !== "" ? value.trim().toLowerCase().slice(0, 320) : "none";
+}
 
 export type RateLimitPolicy = {
   /** Requests allowed per window. */
@@ -16,7 +31,7 @@ export type RateLimitPolicy = {
   /** Window length in seconds (sliding window). */
   windowSeconds: number;
   key: RateLimitKey;
-  stage: "edge" | "gateway";
+  stage: "edge" | "gateway" | "app";
   /** 429 body shape: the app's JSON or GoTrue's (so supabase-js surfaces a proper AuthApiError). */
   shape: "app" | "gotrue";
   description: string;
@@ -38,7 +53,7 @@ export const RATE_LIMIT_POLICIES = {
   verify_identifier: { limit: 5, windowSeconds: 15 * MINUTE, key: "identifier", stage: "gateway", shape: "gotrue", description: "POST /auth/v1/verify (invite, recovery, signup, magic link, OTP code), per email or token prefix" },
   mfa_verify: { limit: 5, windowSeconds: 5 * MINUTE, key: "user", stage: "edge", shape: "gotrue", description: "POST /auth/v1/factors/{id}/verify, per user (bearer sub; per IP without one)" },
   signup_ip: { limit: 5, windowSeconds: 15 * MINUTE, key: "ip", stage: "edge", shape: "gotrue", description: "POST /auth/v1/signup, per IP" },
-  invite_processing: { limit: 5, windowSeconds: 15 * MINUTE, key: "identifier", stage: "edge", shape: "app", description: "invitation/token processing (lib/tokenSecurity server side), per email or token prefix" },
+  invite_processing: { limit: 5, windowSeconds: 15 * MINUTE, key: "identifier", stage: "app", shape: "app", description: "invitation/token processing (lib/tokenSecurity server side), per email or token prefix" },
 } as const satisfies Record<string, RateLimitPolicy>;
 
 export type RateLimitPolicyName = keyof typeof RATE_LIMIT_POLICIES;

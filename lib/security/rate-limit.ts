@@ -10,6 +10,8 @@
  */
 import { Ratelimit } from "@upstash/ratelimit";
 import type { Redis } from "@upstash/redis";
+import { logger } from "@/lib/logger";
+import { redis } from "@/lib/redis";
 import { MemoryLimiter } from "./memory-limiter";
 import { policy as policyOf, type RateLimitPolicyName } from "./rate-limit-policy";
 
@@ -152,4 +154,19 @@ export function rateLimitedResponse(result: RateLimitResult, shape: "app" | "got
   };
   if (shape === "gotrue") headers["x-sb-error-code"] = "over_request_rate_limit";
   return new Response(JSON.stringify(body), { status: 429, headers });
+}
+
+let defaultLimiter: RateLimiter | undefined;
+
+/**
+ * The process-wide limiter over lib/redis (edge-safe). Store failures are logged as `sys_monitor` security events;
+ * callers on the Node side may also audit them.
+ */
+export function checkRateLimit(name: RateLimitPolicyName, identifier: string): Promise<RateLimitResult> {
+  defaultLimiter ??= createRateLimiter({
+    redis,
+    onStoreFailure: (failure) =>
+      logger.warn("security_event", { event: "sys_monitor", outcome: "failure", target: `rate_limit:${failure.policy}`, details: { control: "rate_limit_store", ...failure, fallback: "memory" } }),
+  });
+  return defaultLimiter.check(name, identifier);
 }
