@@ -59,3 +59,8 @@ export function pageSecurityHeaders(pathname: string): HeaderEntry[] {
   if (tokenBearing || authenticated) headers.push({ key: "Cache-Control", value: "private, no-store, max-age=0" });
   return headers;
 }
+
+/** JSON APIs never render documents: a lock-down CSP stops a response from ever being used as a page. */
+export function apiSecurityHeaders(): HeaderEntry[] {
+  return [{ key: "Content-Security-Policy", value: "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'" }];
+}
