@@ -1,0 +1,147 @@
+/** GET /user and PUT /user (GoTrue's UserGet / UserUpdate). */
+import { createHash } from "node:crypto";
+import type { Hono } from "hono";
+import type { AuthContext } from "../context";
+import { withTransaction } from "../tx";
+import { clientIp, optObject, optString, readJson, requireAuth } from "../context";
+import { HttpError, badRequest, forbidden, unprocessable } from "../errors";
+import { createFlowState, validatePkceParams } from "../flow-state";
+import { enforceRateLimit } from "../rate-limit";
+import { logoutSessions } from "../sessions";
+import { audit, checkPasswordStrength, findUserByEmail, getUser, hashPassword, mergeMeta, serializeUser, validateEmail, verifyPassword } from "../users";
+import { sendEmailChange } from "../flows/email-change";
+
+const INVALID_NONCE = "Nonce has expired or is invalid";
+
+/** GoTrue's token hash: hex(sha224(email + otp)). */
+export function tokenHash(emailOrPhone: string, otp: string): string {
+  return createHash("sha224").update(emailOrPhone + otp).digest("hex");
+}
+
+export function register(app: Hono, ctx: AuthContext): void {
+  app.get("/user", async (c) => {
+    const { user } = await requireAuth(c, ctx);
+    return c.json(serializeUser(user));
+  });
+
+  app.put("/user", async (c) => {
+    const auth = await requireAuth(c, ctx);
+    enforceRateLimit(c, ctx.limiters, ctx.config.rateLimit.header, "user");
+    const body = await readJson(c, ctx);
+    const user = auth.user;
+    const session = auth.session;
+    const ip = clientIp(c);
+
+    let email = optString(body, "email") ?? "";
+    const phone = optString(body, "phone") ?? "";
+    const password = body.password === undefined || body.password === null ? undefined : optString(body, "password");
+    const nonce = optString(body, "nonce") ?? "";
+    const currentPassword = optString(body, "current_password");
+    const data = optObject(body, "data");
+    const appData = optObject(body, "app_metadata");
+    const codeChallenge = optString(body, "code_challenge");
+    const codeChallengeMethod = optString(body, "code_challenge_method");
+
+    if (email !== "") email = validateEmail(email);
+    if (phone !== "") throw badRequest("validation_failed", "Phone changes are not supported: phone provider is disabled");
+    if (password !== undefined) checkPasswordStrength(ctx.config, password);
+    if (appData !== undefined && !ctx.config.jwtAdminRoles.includes(user.role ?? "")) {
+      throw forbidden("not_admin", "Updating app_metadata requires admin privileges");
+    }
+    const pkceMethod = validatePkceParams(codeChallengeMethod, codeChallenge);
+
+    const hasVerifiedFactor = user.factors.some((f) => f.status === "verified");
+    const emailChanging = email !== "" && email !== (user.email ?? "");
+    if (hasVerifiedFactor && session?.aal !== "aal2" && ((password !== undefined && password !== "") || emailChanging)) {
+      throw new HttpError(401, "insufficient_aal", "AAL2 session is required to update email or password when MFA is enabled.");
+    }
+    if (user.is_sso_user && ((password !== undefined && password !== "") || emailChanging || nonce !== "")) {
+      throw unprocessable("user_sso_managed", "Updating email, phone, password of a SSO account only possible via SSO");
+    }
+    if (emailChanging) {
+      const dup = await findUserByEmail(ctx.db, email);
+      if (dup && dup.id !== user.id) throw unprocessable("email_exists", "A user with this email address has already been registered");
+    }
+
+    let newHash: string | null = null;
+    let reauthConsumed = false;
+    if (password !== undefined) {
+      if (ctx.config.updatePasswordRequireReauthentication) {
+        if (!session || Date.now() > session.created_at.getTime() + 24 * 3600 * 1000) {
+          if (nonce === "") throw badRequest("reauthentication_needed", "Password update requires reauthentication");
+          const { rows } = await ctx.db.query<{ reauthentication_token: string | null; reauthentication_sent_at: Date | null }>(
+            `select reauthentication_token, reauthentication_sent_at from auth.users where id = $1`,
+            [user.id],
+          );
+          const r = rows[0];
+          if (!r?.reauthentication_token || !r.reauthentication_sent_at) throw unprocessable("reauthentication_not_valid", INVALID_NONCE);
+          const expected = tokenHash(user.email ?? "", nonce);
+          const fresh = r.reauthentication_sent_at.getTime() + ctx.config.mailerOtpExp * 1000 > Date.now();
+          if (!fresh || expected !== r.reauthentication_token) throw unprocessable("reauthentication_not_valid", INVALID_NONCE);
+          reauthConsumed = true;
+        }
+      }
+      if (password !== "") {
+        if (user.encrypted_password) {
+          const isRecovery = (auth.claims.amr ?? []).some((a) => a.method === "recovery");
+          if (ctx.config.updatePasswordRequireCurrentPassword && !isRecovery) {
+            if (!currentPassword) throw badRequest("current_password_required", "Current password required when setting new password.");
+            if (!(await verifyPassword(currentPassword, user.encrypted_password))) {
+              throw badRequest("current_password_mismatch", "Current password required when setting new password.");
+            }
+          }
+          if (await verifyPassword(password, user.encrypted_password)) {
+            throw unprocessable("same_password", "New password should be different from the old password.");
+          }
+        }
+        newHash = await hashPassword(password);
+      } else {
+        newHash = "";
+      }
+    }
+
+    await withTransaction(ctx, async (client) => {
+      if (reauthConsumed) {
+        await client.query(`update auth.users set reauthentication_token = '', reauthentication_sent_at = null where id = $1`, [user.id]);
+        await client.query(`delete from auth.one_time_tokens where user_id = $1 and token_type = 'reauthentication_token'`, [user.id]);
+      }
+      if (newHash !== null) {
+        await client.query(
+          `update auth.users set encrypted_password = $2, confirmation_token = '', confirmation_sent_at = null, recovery_token = '',
+                  recovery_sent_at = null, email_change_token_current = '', email_change_token_new = '', email_change_sent_at = null,
+                  phone_change_token = '', phone_change_sent_at = null, reauthentication_token = '', reauthentication_sent_at = null,
+                  updated_at = now()
+            where id = $1`,
+          [user.id, newHash],
+        );
+        await client.query(`delete from auth.one_time_tokens where user_id = $1`, [user.id]);
+        await logoutSessions(client, user.id, session?.id ?? null, "others");
+        await audit(client, "user_updated_password", user, ip);
+      }
+      if (data !== undefined) {
+        await client.query(`update auth.users set raw_user_meta_data = $2, updated_at = now() where id = $1`, [user.id, JSON.stringify(mergeMeta(user.raw_user_meta_data, data))]);
+      }
+      if (appData !== undefined) {
+        await client.query(`update auth.users set raw_app_meta_data = $2, updated_at = now() where id = $1`, [user.id, JSON.stringify(mergeMeta(user.raw_app_meta_data, appData))]);
+      }
+      if (emailChanging) {
+        let flowStateId: string | null = null;
+        if (pkceMethod && codeChallenge) {
+          const fs = await createFlowState(client, {
+            userId: user.id,
+            codeChallenge,
+            codeChallengeMethod: pkceMethod,
+            authenticationMethod: "email_change",
+            providerType: "email_change",
+          });
+          flowStateId = fs.id;
+        }
+        const fresh = await getUser(client, user.id);
+        await sendEmailChange(ctx, fresh!, email, { db: client, redirectTo: c.req.query("redirect_to") ?? null, flowStateId });
+      }
+      await audit(client, "user_modified", user, ip);
+    });
+    const updated = await getUser(ctx.db, user.id);
+    return c.json(serializeUser(updated!));
+  });
+}
