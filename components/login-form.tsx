@@ -4,6 +4,8 @@ import { useEffect, useRef, useState } from "react";
 import { Alert } from "@/components/alert";
 import { FormField } from "@/components/form-field";
 import { SubmitButton } from "@/components/submit-button";
+import { MfaChallenge } from "@/app/login/_components/mfa-challenge";
+import { retryAfterText } from "@/app/login/_components/retry-after";
 import { createClient } from "@/lib/supabase/browser";
 
 /** Error text is generic on purpose: it must not reveal whether an account exists. */
@@ -13,8 +15,10 @@ export const LOGIN_ERRORS = {
   unavailable: "Sign-in is temporarily unavailable. Please try again shortly.",
 } as const;
 
-function messageFor(status: number | undefined, code: string | undefined): string {
-  if (status === 429 || code === "over_request_rate_limit" || code === "too_many_requests") return LOGIN_ERRORS.limited;
+function messageFor(status: number | undefined, code: string | undefined, message?: string): string {
+  if (status === 429 || code === "over_request_rate_limit" || code === "too_many_requests") {
+    return `Too many sign-in attempts. ${retryAfterText(message)}`;
+  }
   if (status === undefined || status === 0 || status >= 500) return LOGIN_ERRORS.unavailable;
   return LOGIN_ERRORS.invalid;
 }
@@ -24,9 +28,20 @@ export function LoginForm({ next }: { next: string }) {
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const formRef = useRef<HTMLFormElement>(null);
+  const [needsMfa, setNeedsMfa] = useState(false);
 
   // Marks the form as interactive (tests wait for it; before hydration a submit would be a plain POST).
   useEffect(() => formRef.current?.setAttribute("data-hydrated", "true"), []);
+
+  // Arriving with ?mfa=1 (an aal1 session sent back by /account): go straight to the code step.
+  useEffect(() => {
+    if (new URLSearchParams(window.location.search).get("mfa") !== "1") return;
+    void createClient()
+      .auth.mfa.getAuthenticatorAssuranceLevel()
+      .then(({ data }) => {
+        if (data && data.nextLevel === "aal2" && data.currentLevel !== "aal2") setNeedsMfa(true);
+      });
+  }, []);
 
   async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -41,9 +56,17 @@ export function LoginForm({ next }: { next: string }) {
     setPending(true);
     setError(null);
     try {
-      const { error: signInError } = await createClient().auth.signInWithPassword({ email, password });
+      const supabase = createClient();
+      const { error: signInError } = await supabase.auth.signInWithPassword({ email, password });
       if (signInError) {
-        setError(messageFor(signInError.status, signInError.code));
+        setError(messageFor(signInError.status, signInError.code, signInError.message));
+        setPending(false);
+        return;
+      }
+      // A verified TOTP factor means this session must step up to aal2 before it is let in.
+      const { data: aal } = await supabase.auth.mfa.getAuthenticatorAssuranceLevel();
+      if (aal && aal.nextLevel === "aal2" && aal.currentLevel !== "aal2") {
+        setNeedsMfa(true);
         setPending(false);
         return;
       }
@@ -53,6 +76,10 @@ export function LoginForm({ next }: { next: string }) {
       setError(LOGIN_ERRORS.unavailable);
       setPending(false);
     }
+  }
+
+  if (needsMfa) {
+    return <MfaChallenge idPrefix="login-mfa" intro="Your account uses two-step verification. Enter the 6-digit code from your authenticator app." onVerified={() => window.location.assign(next)} />;
   }
 
   return (

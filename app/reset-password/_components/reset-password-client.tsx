@@ -4,8 +4,7 @@ import Link from "next/link";
 import { useEffect, useRef, useState } from "react";
 import type { SupabaseClient } from "@supabase/supabase-js";
 import { Alert } from "@/components/alert";
-import { FormField } from "@/components/form-field";
-import { SubmitButton } from "@/components/submit-button";
+import { MfaChallenge } from "@/app/login/_components/mfa-challenge";
 import { createClient } from "@/lib/supabase/browser";
 import { logTokenSecurityEvent } from "@/lib/tokenSecurity";
 import { NewPasswordForm } from "./new-password-form";
@@ -134,7 +133,13 @@ export function ResetPasswordClient({ compromised }: { compromised: boolean }) {
   }
 
   if (phase === "mfa") {
-    return <MfaStep onDone={() => setPhase("ready")} />;
+    return (
+      <MfaChallenge
+        idPrefix="reset-mfa"
+        intro="Your account uses two-step verification. Enter the code from your authenticator app to continue."
+        onVerified={() => setPhase("ready")}
+      />
+    );
   }
 
   return (
@@ -164,43 +169,4 @@ export function ResetPasswordClient({ compromised }: { compromised: boolean }) {
 export async function revokeOtherSessions(supabase: SupabaseClient): Promise<void> {
   const res = await fetch("/api/my/sessions/revoke-others", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }).catch(() => null);
   if (!res || !res.ok) await supabase.auth.signOut({ scope: "others" }).catch(() => undefined);
-}
-
-function MfaStep({ onDone }: { onDone: () => void }) {
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  async function submit(event: React.FormEvent<HTMLFormElement>) {
-    event.preventDefault();
-    const code = String(new FormData(event.currentTarget).get("code") ?? "").replace(/\s+/g, "");
-    if (!/^\d{6}$/.test(code)) {
-      setError("Enter the 6-digit code from your authenticator app.");
-      return;
-    }
-    setPending(true);
-    setError(null);
-    const supabase = createClient();
-    const { data: factors } = await supabase.auth.mfa.listFactors();
-    const factor = factors?.totp.find((f) => f.status === "verified");
-    if (!factor) {
-      setPending(false);
-      onDone();
-      return;
-    }
-    const { error: verifyError } = await supabase.auth.mfa.challengeAndVerify({ factorId: factor.id, code });
-    setPending(false);
-    if (verifyError) setError(verifyError.status === 429 ? "Too many attempts. Please wait a few minutes." : "That code is not valid. Try the current code.");
-    else onDone();
-  }
-  return (
-    <form method="post" onSubmit={submit} noValidate aria-describedby="reset-mfa-error">
-      <p>Your account uses two-step verification. Enter the code from your authenticator app to continue.</p>
-      <Alert tone="error" id="reset-mfa-error">
-        {error}
-      </Alert>
-      <FormField label="Authentication code" name="code" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9]*" maxLength={6} required />
-      <SubmitButton pending={pending} pendingLabel="Verifying…">
-        Verify
-      </SubmitButton>
-    </form>
-  );
 }
