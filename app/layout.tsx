@@ -1,4 +1,5 @@
 import type { Metadata, Viewport } from "next";
+import { connection } from "next/server";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -12,7 +13,10 @@ export const viewport: Viewport = {
   initialScale: 1,
 };
 
-export default function RootLayout({ children }: Readonly<{ children: React.ReactNode }>) {
+export default async function RootLayout({ children }: Readonly<{ children: React.ReactNode }>) {
+  // Every document is rendered per request so Next can put the middleware's CSP nonce on its scripts (issue 5):
+  // a prerendered page would carry no nonce and the browser would block its scripts.
+  await connection();
   return (
     <html lang="en">
       <body>

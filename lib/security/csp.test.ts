@@ -26,7 +26,7 @@ describe("csp", () => {
     expect(map.get("base-uri")).toEqual(["'none'"]);
     expect(map.get("frame-ancestors")).toEqual(["'none'"]);
     expect(map.get("form-action")).toEqual(["'self'"]);
-    expect(map.get("default-src")).toEqual(["'self'"]);
+    expect(map.get("default-src")).toEqual(["'none'"]);
     expect(map.get("connect-src")).toEqual(["'self'"]);
     expect(map.has("upgrade-insecure-requests")).toBe(true);
     expect(map.get("report-uri")).toEqual(["/api/security-events"]);

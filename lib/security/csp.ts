@@ -34,7 +34,8 @@ export function buildCsp(options: CspOptions): string {
   const connect = ["'self'", ...(options.connectSrc ?? [])];
   if (options.development) connect.push("ws:", "wss:");
   const directives: [string, ...string[]][] = [
-    ["default-src", "'self'"],
+    // Deny by default; every fetch directive the app needs is listed below.
+    ["default-src", "'none'"],
     ["script-src", "'self'", nonce, "'strict-dynamic'", ...(options.development ? ["'unsafe-eval'"] : [])],
     // With a nonce present browsers ignore 'unsafe-inline', so dev (unnonced injected styles) uses it without a nonce.
     ["style-src", "'self'", ...(options.development ? ["'unsafe-inline'"] : [nonce])],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pageSecurityHeaders, staticSecurityHeaders } from "./headers";
+import { apiSecurityHeaders, pageSecurityHeaders, staticSecurityHeaders } from "./headers";
 
 const asMap = (entries: { key: string; value: string }[]) => new Map(entries.map(({ key, value }) => [key.toLowerCase(), value]));
 
@@ -39,5 +39,11 @@ describe("page security headers", () => {
 
   it.each(["/", "/login", "/accountant", "/invitees"])("other page %s → nothing extra", (path) => {
     expect(pageSecurityHeaders(path)).toEqual([]);
+  });
+});
+
+describe("api security headers", () => {
+  it("locks API responses down so they can never act as a document", () => {
+    expect(asMap(apiSecurityHeaders()).get("content-security-policy")).toBe("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
   });
 });
