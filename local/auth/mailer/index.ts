@@ -7,8 +7,7 @@
  * - GOTRUE_MAILER_TEMPLATES_<KIND> HTML template: a file path or file:// URL (GoTrue takes an http URL; there is no
  *   network here, so a local file it is). Plain text is derived from it. Same placeholders as Supabase templates.
  * - GOTRUE_SMTP_USER / GOTRUE_SMTP_PASS (optional AUTH), GOTRUE_SMTP_ADMIN_EMAIL + GOTRUE_SMTP_SENDER_NAME (From).
- * - GOTRUE_RATE_LIMIT_EMAIL_SENT: mails per hour for the whole server (GoTrue applies it only when autoconfirm
- *   is off; 0 refuses every mail) → 429 over_email_send_rate_limit "email rate limit exceeded".
+ * Rate limits and per-user spacing are the callers' business (flows/mail.ts).
  *
  * Tokens, codes and links are never logged.
  */
@@ -40,9 +39,6 @@ export type MailerOptions = {
   linkStyle: LinkStyle;
   /** GOTRUE_* variables for template overrides. */
   env?: Record<string, string | undefined>;
-  /** Mails per hour (GOTRUE_RATE_LIMIT_EMAIL_SENT); enforced only when `enforceRateLimit`. */
-  emailsPerHour?: number;
-  enforceRateLimit?: boolean;
 };
 
 export type SendParams = {
@@ -55,13 +51,6 @@ export type SendParams = {
   newEmail?: string;
   data?: Record<string, unknown>;
 };
-
-export class EmailRateLimitError extends Error {
-  constructor() {
-    super("email rate limit exceeded");
-    this.name = "EmailRateLimitError";
-  }
-}
 
 export type Mailer = {
   readonly linkStyle: LinkStyle;
@@ -106,23 +95,8 @@ export function loadTemplates(env: Record<string, string | undefined> = {}): Rec
   return out;
 }
 
-/** A sliding one-hour window shared by every mail this server sends. */
-function hourlyLimiter(perHour: number) {
-  const sent: number[] = [];
-  return {
-    take(now = Date.now()): boolean {
-      if (perHour <= 0) return false;
-      while (sent.length && sent[0]! <= now - 3_600_000) sent.shift();
-      if (sent.length >= perHour) return false;
-      sent.push(now);
-      return true;
-    },
-  };
-}
-
 export function createMailer(opts: MailerOptions): Mailer {
   const templates = loadTemplates(opts.env);
-  const limiter = hourlyLimiter(opts.emailsPerHour ?? 30);
   let transport: Transporter | null = null;
   const getTransport = () => {
     transport ??= nodemailer.createTransport({
@@ -171,8 +145,6 @@ export function createMailer(opts: MailerOptions): Mailer {
     linkStyle: opts.linkStyle,
     render,
     async send(kind, p) {
-      // GoTrue: a limit of 0 refuses every mail; otherwise the hourly bucket applies when autoconfirm is off.
-      if (opts.emailsPerHour === 0 || (opts.enforceRateLimit && !limiter.take())) throw new EmailRateLimitError();
       const { subject, html, text } = render(kind, p);
       await getTransport().sendMail({
         from: opts.senderName ? { name: opts.senderName, address: opts.from } : opts.from,
