@@ -120,6 +120,9 @@ export async function runApp(options: RunOptions): Promise<void> {
         dataDir: options.dataDir,
         siteUrl,
         log: (line) => log(`  ${line}`),
+        // Every auth mail links to the app's scanner-safe /auth/confirm (token_hash links), like the product's
+        // Supabase email templates (docs/operations.md).
+        authEnv: { GOTRUE_MAILER_LINK_STYLE: process.env.GOTRUE_MAILER_LINK_STYLE?.trim() || "token_hash" },
         ...(options.ephemeral
           ? {
               ephemeral: true,
