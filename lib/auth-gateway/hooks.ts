@@ -16,6 +16,7 @@
  * `ctx.body` and `result.body` may hold passwords and tokens: never log them.
  */
 import { gatewayRateLimit } from "@/lib/security/rate-limit-gateway";
+import { authBlockGate, revokeAfterPasswordChange, revokeOnLogout, revokeOnSignOut, snapshotBeforePasswordChange, trackAuthOutcome } from "@/lib/auth/gateway-hooks";
 
 export type GatewayContext = {
   /** The incoming request (its body has already been read: use `body`). */
@@ -51,14 +52,21 @@ export type GatewayHooks = {
 
 /** Before the upstream call. Order matters: blocks, then rate limits. */
 export const beforeProxyHooks: BeforeProxyHook[] = [
+  authBlockGate, // issue 4 (token security): 429 while the IP/account is blocked after repeated auth failures
   gatewayRateLimit, // issue 5 (middleware/rate limits): body-keyed limits (per email, IP+email, identifier)
+  revokeOnLogout, // issue 4: /logout (each scope) denylists the ended sessions' access tokens
+  snapshotBeforePasswordChange, // issue 4: remember the other sessions before a password change ends them
 ];
 
 /** After the upstream call, awaited before responding. */
-export const afterProxyBlockingHooks: AfterProxyHook[] = [];
+export const afterProxyBlockingHooks: AfterProxyHook[] = [
+  revokeAfterPasswordChange, // issue 4: denylist the other sessions a password change/reset ended
+];
 
 /** After the response is sent (via `after()`). */
-export const afterProxyHooks: AfterProxyHook[] = [];
+export const afterProxyHooks: AfterProxyHook[] = [
+  trackAuthOutcome, // issue 4: failure tracking (blocks) + audit of logins, MFA, verify, refresh-token reuse
+];
 
 /**
  * Sign-out from the app's own route (`POST /auth/sign-out`, which calls the upstream directly, not via the gateway).
@@ -67,7 +75,9 @@ export const afterProxyHooks: AfterProxyHook[] = [];
  */
 export type SignOutContext = { request: Request; claims: Record<string, unknown> | null; scope: "local" | "global" | "others" };
 export type SignOutHook = (ctx: SignOutContext) => Promise<void> | void;
-export const signOutHooks: SignOutHook[] = [];
+export const signOutHooks: SignOutHook[] = [
+  revokeOnSignOut, // issue 4: denylist the ended session
+];
 
 export function registeredHooks(): GatewayHooks {
   return { beforeProxy: beforeProxyHooks, afterProxyBlocking: afterProxyBlockingHooks, afterProxy: afterProxyHooks };
