@@ -127,3 +127,21 @@ describe("policy table", () => {
     expect(gatewayPoliciesFor(method, path, q(search))).toEqual(expected);
   });
 });
+
+describe("store circuit breaker", () => {
+  it("skips the store for breakerMs after a failure, then tries it again", async () => {
+    let t = 1_000_000;
+    let calls = 0;
+    const redis = () => {
+      calls++;
+      throw new Error("down");
+    };
+    const limiter = createRateLimiter({ redis, breakerMs: 5_000, now: () => t });
+    await limiter.check("security_events", "ip");
+    await limiter.check("security_events", "ip");
+    expect(calls).toBe(1);
+    t += 5_001;
+    await limiter.check("security_events", "ip");
+    expect(calls).toBe(2);
+  });
+});

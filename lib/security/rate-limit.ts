@@ -18,6 +18,8 @@ import { policy as policyOf, type RateLimitPolicyName } from "./rate-limit-polic
 /** Upper bound for one store round trip before the fallback takes over (issue 5: ≤ 1 s). */
 export const DEFAULT_TIMEOUT_MS = 1_000;
 const FAILURE_EVENT_INTERVAL_MS = 60_000;
+/** After a store failure, requests skip the store for this long (no per-request timeout wait during an outage). */
+export const DEFAULT_BREAKER_MS = 5_000;
 
 export type RateLimitResult = {
   success: boolean;
@@ -41,6 +43,8 @@ export type RateLimiterOptions = {
   prefix?: string;
   onStoreFailure?: (failure: StoreFailure) => void;
   fallback?: MemoryLimiter;
+  /** How long to go straight to the fallback after a store failure (default 5 s; 0 = retry the store every time). */
+  breakerMs?: number;
   now?: () => number;
 };
 
@@ -56,6 +60,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const fallback = options.fallback ?? new MemoryLimiter({ now });
   const limiters = new Map<RateLimitPolicyName, Ratelimit>();
   const lastFailureEvent = new Map<RateLimitPolicyName, number>();
+  const breakerMs = options.breakerMs ?? DEFAULT_BREAKER_MS;
+  let storeDownUntil = 0;
 
   const limiterFor = (name: RateLimitPolicyName): Ratelimit => {
     let limiter = limiters.get(name);
@@ -79,6 +85,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   };
 
   const reportFailure = (failure: StoreFailure) => {
+    storeDownUntil = now() + breakerMs;
     const last = lastFailureEvent.get(failure.policy) ?? -Infinity;
     if (now() - last < FAILURE_EVENT_INTERVAL_MS) return;
     lastFailureEvent.set(failure.policy, now());
@@ -97,6 +104,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
 
   return {
     async check(name, identifier) {
+      if (now() < storeDownUntil) return local(name, identifier);
       try {
         const result = await limiterFor(name).limit(identifier);
         if (result.reason === "timeout") {
