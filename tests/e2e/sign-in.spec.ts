@@ -11,7 +11,7 @@ test.describe("sign in and out", () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     const response = await signOut;
     expect(response.status()).toBe(303);
-    expect(response.headers()["clear-site-data"]).toBe('"cache", "cookies", "storage"');
+    expect((await response.allHeaders())["clear-site-data"]).toBe('"cache", "cookies", "storage"');
     await expect(page).toHaveURL(/\/login$/);
 
     await page.goto("/account");
@@ -21,9 +21,16 @@ test.describe("sign in and out", () => {
 
   test("a wrong password shows the generic error and no session", async ({ page }) => {
     await submitLogin(page, { email: demoUser.email, password: "not-the-password" });
-    await expect(page.getByRole("alert")).toHaveText("Email or password is incorrect.");
+    await expect(page.locator("#login-error")).toHaveText("Email or password is incorrect.");
+    await expect(page.getByRole("button", { name: "Sign in" })).toBeEnabled();
     await page.goto("/account");
     await expect(page).toHaveURL(/\/login\?next=%2Faccount$/);
+  });
+
+  test("sign-out refuses GET and cross-origin POSTs", async ({ request }) => {
+    expect((await request.get("/auth/sign-out", { maxRedirects: 0 })).status()).toBe(405);
+    const crossSite = await request.post("/auth/sign-out", { headers: { origin: "https://evil.example" }, maxRedirects: 0 });
+    expect(crossSite.status()).toBe(403);
   });
 
   test("next is honoured only as a same-origin path", async ({ page }) => {
