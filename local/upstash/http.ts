@@ -16,13 +16,19 @@ const MAX_PIPELINE = 10_000;
 
 type Json = string | number | null | Json[];
 
-export function encodeReply(reply: Exclude<Reply, ReplyError>, base64: boolean): Json {
+export function encodeReply(reply: Exclude<Reply, ReplyError>, base64: boolean, nested = false): Json {
   if (reply === null) return null;
   if (typeof reply === "number") return reply;
-  if (reply instanceof StatusReply) return base64 && reply.value !== "OK" ? Buffer.from(reply.value).toString("base64") : reply.value;
-  if (Buffer.isBuffer(reply)) return base64 ? reply.toString("base64") : reply.toString("utf8");
+  // @upstash/redis keeps a top-level "OK" as is but base64-decodes every string inside arrays, so "OK" is sent
+  // plain only at the top (Redis backends cannot tell the status "OK" from a bulk "OK"; both decode to "OK").
+  const bytes = reply instanceof StatusReply ? Buffer.from(reply.value, "utf8") : Buffer.isBuffer(reply) ? reply : null;
+  if (bytes) {
+    if (!base64) return bytes.toString("utf8");
+    if (!nested && bytes.length === 2 && bytes[0] === 0x4f && bytes[1] === 0x4b) return "OK";
+    return bytes.toString("base64");
+  }
   // An error nested in an array (rare: EXEC inside scripts) cannot be expressed; carry its text.
-  return reply.map((r) => (r instanceof ReplyError ? r.message : encodeReply(r, base64)));
+  return (reply as Reply[]).map((r) => (r instanceof ReplyError ? r.message : encodeReply(r, base64, true)));
 }
 
 function item(reply: Reply, base64: boolean): { result: Json } | { error: string } {

@@ -3,6 +3,7 @@
  * started on a private port with data under .local/. Replies are translated faithfully (binary-safe Buffers).
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { delimiter, join, resolve } from "node:path";
@@ -52,7 +53,33 @@ export async function redisAnswers(url: string, timeoutMs = 1000): Promise<boole
   }
 }
 
+/** Script flags open-source Redis knows; Upstash adds others (e.g. allow-key-locking, used by @upstash/ratelimit). */
+const REDIS_SCRIPT_FLAGS = new Set(["no-writes", "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys"]);
+
+const sha1 = (b: Buffer | string) => createHash("sha1").update(b).digest("hex");
+
+/**
+ * Drops shebang flags that only Upstash understands, so such scripts run on open-source Redis.
+ * Returns null when the script needs no change.
+ */
+export function stripUpstashOnlyFlags(script: Buffer): Buffer | null {
+  if (script[0] !== 0x23 || script[1] !== 0x21) return null; // "#!"
+  const text = script.toString("latin1");
+  const nl = text.indexOf("\n");
+  const first = nl === -1 ? text : text.slice(0, nl);
+  const m = /^(#!lua\b.*?\bflags=)([^\s]*)(.*)$/.exec(first);
+  if (!m) return null;
+  const flags = m[2]!.split(",").filter(Boolean);
+  const kept = flags.filter((f) => REDIS_SCRIPT_FLAGS.has(f));
+  if (kept.length === flags.length) return null;
+  const line = kept.length ? `${m[1]}${kept.join(",")}${m[3]}` : `#!lua${m[3]}`.replace(/^#!lua\s+name=/, "#!lua name=");
+  return Buffer.from(line + (nl === -1 ? "" : text.slice(nl)), "latin1");
+}
+
 class RedisBackend implements Backend {
+  /** sha1 of the client's script text → sha1 of the script Redis actually holds (after stripUpstashOnlyFlags). */
+  private readonly shaAlias = new Map<string, string>();
+
   constructor(
     readonly kind: "redis" | "redis-server",
     readonly description: string,
@@ -60,15 +87,49 @@ class RedisBackend implements Backend {
     private readonly onClose: () => Promise<void> = async () => undefined,
   ) {}
 
+  /** Rewrites scripting commands for Upstash-only shebang flags; returns the ioredis Command and a reply fix-up. */
+  private prepare(cmd: CommandArgs): { command: Command; fix: (r: Reply) => Reply } {
+    const name = cmd[0]!.toString().toUpperCase();
+    let args = cmd.slice(1);
+    let fix = (r: Reply) => r;
+    const alias = (shaArg: Buffer) => Buffer.from(this.shaAlias.get(shaArg.toString().toLowerCase()) ?? shaArg.toString());
+    if ((name === "EVAL" || name === "EVAL_RO") && args[0]) {
+      const rewritten = stripUpstashOnlyFlags(args[0]);
+      if (rewritten) {
+        this.shaAlias.set(sha1(args[0]), sha1(rewritten));
+        args = [rewritten, ...args.slice(1)];
+      }
+    } else if ((name === "EVALSHA" || name === "EVALSHA_RO") && args[0]) {
+      args = [alias(args[0]), ...args.slice(1)];
+    } else if (name === "SCRIPT" && args[0]) {
+      const sub = args[0].toString().toUpperCase();
+      if (sub === "LOAD" && args[1]) {
+        const rewritten = stripUpstashOnlyFlags(args[1]);
+        if (rewritten) {
+          const original = sha1(args[1]);
+          this.shaAlias.set(original, sha1(rewritten));
+          args = [args[0], rewritten];
+          fix = (r) => (Buffer.isBuffer(r) ? Buffer.from(original) : r);
+        }
+      } else if (sub === "EXISTS") {
+        args = [args[0], ...args.slice(1).map(alias)];
+      }
+    }
+    // Upper-case names: ioredis applies no reply transformers (it would turn HGETALL into an object).
+    return { command: new Command(name, args, { replyEncoding: null }), fix };
+  }
+
   private send(cmd: CommandArgs): Promise<Reply> {
-    const [name, ...args] = cmd;
+    const [name] = cmd;
     if (!name) return Promise.resolve(new ReplyError("ERR empty command"));
     const refused = refusal(name.toString());
     if (refused) return Promise.resolve(refused);
-    // Upper-case names: ioredis applies no reply transformers (it would turn HGETALL into an object).
-    const c = new Command(name.toString().toUpperCase(), args, { replyEncoding: null });
-    void this.client.sendCommand(c);
-    return c.promise.then(translate, (err: unknown) => new ReplyError(err instanceof Error ? err.message : String(err)));
+    const { command, fix } = this.prepare(cmd);
+    void this.client.sendCommand(command);
+    return command.promise.then(
+      (v: unknown) => fix(translate(v)),
+      (err: unknown) => new ReplyError(err instanceof Error ? err.message : String(err)),
+    );
   }
 
   exec(cmd: CommandArgs): Promise<Reply> {
@@ -87,14 +148,15 @@ class RedisBackend implements Backend {
     }
     // MULTI, the commands and EXEC are written synchronously, so nothing else interleaves on this connection.
     const begin = new Command("multi", [], { replyEncoding: null });
-    const queued = cmds.map((c) => new Command(c[0]!.toString().toUpperCase(), c.slice(1), { replyEncoding: null }));
+    const prepared = cmds.map((c) => this.prepare(c));
+    const queued = prepared.map((p) => p.command);
     const exec = new Command("exec", [], { replyEncoding: null });
     for (const c of [begin, ...queued, exec]) void this.client.sendCommand(c);
     await Promise.allSettled([begin.promise, ...queued.map((c) => c.promise)]);
     try {
       const out = translate(await exec.promise);
       if (out === null) return new ReplyError("EXECABORT Transaction discarded because of previous errors.");
-      return Array.isArray(out) ? out : [out];
+      return (Array.isArray(out) ? out : [out]).map((r, i) => prepared[i]!.fix(r));
     } catch (err) {
       return new ReplyError(err instanceof Error ? err.message : String(err));
     }

@@ -13,6 +13,8 @@ import { ReplyError, StatusReply, type Reply } from "../reply";
 import { CommandError, OK, bulk, parseInt64, type Store } from "./store";
 
 const NOSCRIPT = "NOSCRIPT No matching script. Please use EVAL.";
+/** Redis 7's script flags plus Upstash's allow-key-locking (used by @upstash/ratelimit 2.x). */
+const KNOWN_FLAGS = new Set(["no-writes", "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys", "allow-key-locking"]);
 const FORBIDDEN_IN_SCRIPT = new Set(["eval", "evalsha", "eval_ro", "evalsha_ro", "script", "multi", "exec"]);
 
 const ls = (s: string) => to_luastring(s);
@@ -173,7 +175,22 @@ export function installScripting(store: Store): void {
 
   function compile(sha: string, source: string): ReplyError | null {
     if (compiled.has(sha)) return null;
-    const status = lauxlib.luaL_loadbuffer(L, toBytes(source), null, ls("@user_script"));
+    let body = source;
+    if (source.startsWith("#!")) {
+      // Shebang (Redis 7 / Upstash): "#!lua [flags=a,b] [name=x]". Flags do not change how this single-threaded store runs.
+      const nl = source.indexOf("\n");
+      const first = nl === -1 ? source : source.slice(0, nl);
+      if (!/^#!lua(\s|$)/.test(first)) return new ReplyError("ERR Unexpected engine in script shebang");
+      for (const opt of first.slice(5).trim().split(/\s+/).filter(Boolean)) {
+        const [key, value = ""] = opt.split("=");
+        if (key === "flags") {
+          const bad = value.split(",").filter(Boolean).find((f) => !KNOWN_FLAGS.has(f));
+          if (bad) return new ReplyError(`ERR Unexpected flag in script shebang: ${bad}`);
+        } else if (key !== "name") return new ReplyError(`ERR Unknown lua shebang option: ${key}`);
+      }
+      body = nl === -1 ? "" : source.slice(nl); // keep the newline so line numbers stay right
+    }
+    const status = lauxlib.luaL_loadbuffer(L, toBytes(body), null, ls("@user_script"));
     if (status !== lua.LUA_OK) {
       const msg = fromBytes(lua.lua_tolstring(L, -1));
       lua.lua_pop(L, 1);
