@@ -1,7 +1,9 @@
 /**
  * Forgot-password, uniform by construction (ASVS 6.3.8 / security-requirements "uniform responses"): the reply is
  * the same whether or not the account exists, and it takes about the same time — the work runs first, then the
- * response is held until a fixed minimum duration has passed. Upstream errors (including GoTrue's per-user resend
+ * response is held until a fixed minimum duration has passed. The upstream call (which sends mail only for existing
+ * accounts, so it takes longer for them) is never awaited by the reply: it runs in the background (`background`,
+ * Next's after() in the route), so the reply time does not depend on it. Upstream errors (including GoTrue's per-user resend
  * spacing, which only fires for EXISTING accounts) are swallowed for the same reason. The only distinct reply is
  * our own rate limit, keyed on the submitted email and the client IP — it fires alike for unknown addresses.
  */
@@ -20,6 +22,8 @@ export type ForgotDeps = {
   /** Returns `retryAfterSeconds` when limited, or null when allowed. */
   rateLimit: (email: string, ip: string | null) => Promise<number | null>;
   sendReset: (email: string) => Promise<void>;
+  /** Keeps the upstream call alive after the reply (Next's after()). */
+  background?: (work: Promise<void>) => void;
   minDurationMs?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -47,7 +51,10 @@ export async function requestPasswordReset(rawEmail: unknown, ip: string | null,
       retryAfterSeconds: retryAfter,
     };
   } else {
-    await deps.sendReset(email).catch(() => undefined);
+    const sending = Promise.resolve()
+      .then(() => deps.sendReset(email))
+      .catch(() => undefined);
+    deps.background?.(sending);
     outcome = { status: 200, body: { ok: true, message: FORGOT_REPLY } };
   }
   const elapsed = now() - started;

@@ -2,7 +2,7 @@
  * POST /forgot-password/request {email} → uniform reply (see ../request-reset.ts). The reset link goes through
  * /auth/confirm (token_hash link style) and continues to /reset-password.
  */
-import { NextResponse } from "next/server";
+import { NextResponse, after } from "next/server";
 import { isSameOriginPost } from "@/app/auth/confirm/verify/same-origin";
 import { serverEnv } from "@/lib/env";
 import { createRateLimiter, type RateLimiter } from "@/lib/security/rate-limit";
@@ -47,6 +47,7 @@ export async function POST(request: Request): Promise<Response> {
       const { error } = await supabase.auth.resetPasswordForEmail(address, { redirectTo: `${env.NEXT_PUBLIC_SITE_URL}/reset-password` });
       if (error) throw error;
     },
+    background: (work) => after(work),
   });
 
   const headers: Record<string, string> = { ...cacheHeaders, ...NO_STORE };
