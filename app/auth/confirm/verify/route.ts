@@ -4,7 +4,12 @@
  * not handled here (405): only the person's POST consumes a one-time token. The token is never logged.
  */
 import { NextResponse } from "next/server";
+import { auditEvent } from "@/lib/audit";
+import { revocationStore } from "@/lib/auth/context";
+import { revokeOtherSessions } from "@/lib/auth/sessions";
+import { db } from "@/lib/db";
 import { serverEnv } from "@/lib/env";
+import { clientIp } from "@/lib/security/client-ip";
 import { createClient } from "@/lib/supabase/server";
 import { extractAndValidateToken } from "@/lib/tokenSecurity";
 import { confirmDestination, isCompromisedReport } from "../destination";
@@ -59,8 +64,28 @@ export async function POST(request: Request): Promise<Response> {
   }
 
   if (isCompromisedReport(token.type, destination)) {
-    // "This wasn't me": end every OTHER session of the account (the attacker's) before the person picks a new password.
-    await supabase.auth.signOut({ scope: "others" });
+    // "This wasn't me": end every pre-existing session of the account (the attacker's) before the person picks a new
+    // password — rows deleted AND their access tokens denylisted (lib/auth/sessions). Only the fresh recovery
+    // session created just now survives.
+    const { data: verified } = await supabase.auth.getClaims();
+    const sessionId = typeof verified?.claims?.session_id === "string" ? verified.claims.session_id : "";
+    const userId = data.user?.id ?? data.session.user.id;
+    let revoked = 0;
+    try {
+      revoked = (await revokeOtherSessions(db(), revocationStore(), userId, sessionId)).length;
+    } catch {
+      await supabase.auth.signOut({ scope: "others" }).catch(() => undefined);
+    }
+    auditEvent({
+      event: "authn_token_revoked",
+      outcome: "success",
+      actorUserId: userId,
+      sessionId: sessionId || null,
+      ip: clientIp(request, { trustedProxyHops: env.TRUSTED_PROXY_HOPS }),
+      userAgent: request.headers.get("user-agent"),
+      target: `user:${userId}`,
+      details: { scope: "others", reason: "reported_not_me", sessions: revoked },
+    });
   }
   return seeOther(destination, { ...cacheHeaders, ...NO_STORE });
 }
