@@ -6,7 +6,7 @@
  * scripts/ may import local/ (only app/ and lib/ must not).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import nextEnv from "@next/env";
@@ -41,7 +41,8 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 
 /** Prints a one-line configuration error and exits non-zero (no stack trace). */
 export function fail(message: string): never {
-  process.stderr.write(`${message}\n`);
+  // Synchronous: process.stderr on a pipe is asynchronous and process.exit() could drop the line.
+  writeSync(2, `${message}\n`);
   process.exit(1);
 }
 
