@@ -5,6 +5,7 @@
  * meter, a confirmation field, disabled + progress state while submitting, errors in a live region.
  */
 import { useEffect, useRef, useState, type FormEvent, type ReactNode } from "react";
+import "@/app/account/_components/journeys.css";
 import { Alert } from "@/components/alert";
 import { FormField } from "@/components/form-field";
 import { SubmitButton } from "@/components/submit-button";
