@@ -35,6 +35,8 @@ export interface KeyStore {
 }
 
 const SUPPORTED = new Set(["ES256", "RS256", "HS256"]);
+/** verified tokens kept (exact token string → claims) so hot paths skip the signature check; bounded, exp-checked */
+const VERIFY_CACHE_MAX = 10_000;
 
 function inferAlg(jwk: JWK): string {
   if (jwk.alg) return jwk.alg;
@@ -114,6 +116,7 @@ export async function createKeyStore(opts: { jwtKeys: string | null; jwtSecret: 
   const byKid = new Map(keys.filter((k) => k.kid).map((k) => [k.kid!, k]));
   const hmac = keys.find((k) => k.alg === "HS256");
   const jwks = { keys: keys.filter((k) => k.publicJwk).map((k) => k.publicJwk!) };
+  const verified = new Map<string, { result: JWTVerifyResult; exp: number | undefined }>();
 
   return {
     alg: signer.alg,
@@ -124,6 +127,22 @@ export async function createKeyStore(opts: { jwtKeys: string | null; jwtSecret: 
       return new SignJWT(payload).setProtectedHeader(header).sign(signer.signKey!);
     },
     async verify(token) {
+      const hit = verified.get(token);
+      if (hit) {
+        if (hit.exp === undefined || hit.exp * 1000 > Date.now()) return hit.result;
+        verified.delete(token);
+      }
+      const result = await verifyUncached(token);
+      if (verified.size >= VERIFY_CACHE_MAX) verified.delete(verified.keys().next().value!);
+      verified.set(token, { result, exp: result.payload.exp });
+      return result;
+    },
+    jwks() {
+      return jwks;
+    },
+  };
+
+  async function verifyUncached(token: string): Promise<JWTVerifyResult> {
       const header = decodeProtectedHeader(token);
       let key: LoadedKey | undefined;
       if (header.kid) key = byKid.get(header.kid);
@@ -131,9 +150,5 @@ export async function createKeyStore(opts: { jwtKeys: string | null; jwtSecret: 
       if (!key && !header.kid) key = keys.find((k) => k.alg === header.alg);
       if (!key || key.alg !== header.alg) throw new Error(`unrecognized JWT kid ${String(header.kid)} for algorithm ${String(header.alg)}`);
       return jwtVerify(token, key.verifyKey, { algorithms: [key.alg] });
-    },
-    jwks() {
-      return jwks;
-    },
-  };
+  }
 }

@@ -77,16 +77,38 @@ export async function loadUserById(
   id: string,
   sessionId: string | null = null,
 ): Promise<{ user: UserRecord | null; session: SessionRow | null }> {
-  const { rows } = await db.query(
-    `${USER_WITH_RELATIONS},
+  const { rows } = await db.query({
+    name: "local_auth_user_with_session",
+    text: `${USER_WITH_RELATIONS},
       (select row_to_json(s) from auth.sessions s where s.id = $2::uuid and s.user_id = u.id) as session
      from auth.users u where u.id = $1::uuid`,
-    [id, sessionId],
-  );
+    values: [id, sessionId],
+  });
   const row = rows[0] as (UserRecord & { session: Json | null }) | undefined;
   if (!row) return { user: null, session: null };
   const { session, ...user } = row;
   return { user: user as UserRecord, session: session ? toSessionRow(session) : null };
+}
+
+/** The user (with identities and factors) and the amr claims of one of its sessions, newest first — one query. */
+export async function loadUserWithAmr(
+  db: Queryable,
+  id: string,
+  sessionId: string,
+): Promise<{ user: UserRecord | null; amr: { method: string; timestamp: number }[] }> {
+  const { rows } = await db.query({
+    name: "local_auth_user_with_amr",
+    text: `${USER_WITH_RELATIONS},
+      coalesce((select json_agg(json_build_object('method', a.authentication_method, 'timestamp', extract(epoch from a.updated_at)::bigint)
+                                order by a.updated_at desc)
+                  from auth.mfa_amr_claims a where a.session_id = $2::uuid), '[]'::json) as amr
+     from auth.users u where u.id = $1::uuid`,
+    values: [id, sessionId],
+  });
+  const row = rows[0] as (UserRecord & { amr: { method: string; timestamp: number }[] }) | undefined;
+  if (!row) return { user: null, amr: [] };
+  const { amr, ...user } = row;
+  return { user: user as UserRecord, amr };
 }
 
 export async function getUser(db: Queryable, id: string): Promise<UserRecord | null> {
