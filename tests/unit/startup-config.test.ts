@@ -11,7 +11,8 @@ const tsx = fileURLToPath(new URL("../../node_modules/tsx/dist/cli.mjs", import.
 
 function run(script: string, env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(NEXT_PUBLIC_|SUPABASE_|UPSTASH_|DATABASE_URL|ALLOWED_|SMTP_|JWT_)/.test(k)));
-  const child = spawn(process.execPath, [tsx, script], { cwd: root, env: { ...clean, LOCAL_PORT_OFFSET: "9000", ...env }, timeout: 60_000 });
+  const childEnv = { ...clean, LOCAL_PORT_OFFSET: "9000", ...env } as unknown as NodeJS.ProcessEnv;
+  const child = spawn(process.execPath, [tsx, script], { cwd: root, env: childEnv, timeout: 60_000 });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
