@@ -218,6 +218,42 @@ describe("signup confirmation (autoconfirm off)", () => {
   });
 });
 
+describe("email change (secure, autoconfirm off)", () => {
+  it("mails both addresses; the first confirmation only records itself, the second moves the address", async () => {
+    const oldAddr = email("change-old");
+    const newAddr = email("change-new");
+    expect((await confirm.admin().auth.admin.createUser({ email: oldAddr, password: "change-password-1", email_confirm: true })).error).toBeNull();
+    const sb = confirm.client();
+    expect((await sb.auth.signInWithPassword({ email: oldAddr, password: "change-password-1" })).error).toBeNull();
+    const upd = await sb.auth.updateUser({ email: newAddr }, { emailRedirectTo: `${confirm.siteUrl}/account` });
+    expect(upd.error).toBeNull();
+    expect(upd.data.user?.new_email).toBe(newAddr);
+
+    const [toNew] = await confirm.mailTo(newAddr);
+    const [toOld] = await confirm.mailTo(oldAddr);
+    expect(toNew?.subject).toBe("Confirm your new email address");
+    expect(toOld?.subject).toBe("Confirm your new email address");
+    expect(toOld?.text).toContain(newAddr);
+    const oldLink = new URL(firstLink(toOld!));
+    expect(oldLink.searchParams.get("type")).toBe("email_change");
+    expect(oldLink.searchParams.get("token")).toMatch(/^pkce_/);
+
+    const first = await fetch(oldLink, { redirect: "manual" });
+    expect(first.status).toBe(303);
+    const loc = new URL(first.headers.get("location")!);
+    expect(loc.searchParams.get("message")).toBe("Confirmation link accepted. Please proceed to confirm link sent to the other email");
+    expect(new URLSearchParams(loc.hash.slice(1)).get("access_token")).toBeNull();
+    expect((await sb.auth.getUser()).data.user?.email).toBe(oldAddr);
+
+    const done = await confirm.client().auth.verifyOtp({ email: newAddr, token: mailCode(toNew!), type: "email_change" });
+    expect(done.error).toBeNull();
+    expect(done.data.user?.email).toBe(newAddr);
+    expect((await confirm.client().auth.signInWithPassword({ email: newAddr, password: "change-password-1" })).error).toBeNull();
+    const gone = await confirm.client().auth.signInWithPassword({ email: oldAddr, password: "change-password-1" });
+    expect(gone.error?.code).toBe("invalid_credentials");
+  });
+});
+
 describe("reauthentication", () => {
   it("mails a nonce that PUT /user accepts once for a password change", async () => {
     const addr = email("reauth");
