@@ -153,6 +153,23 @@ describe("TOTP enrolment and verification", () => {
     expect((await sb.auth.mfa.listFactors()).data?.all).toHaveLength(0);
   });
 
+  it("limits challenge+verify per client IP (Sb-Forwarded-For) with over_request_rate_limit", async () => {
+    const { sb } = await signedIn();
+    const { data: f } = await sb.auth.mfa.enroll({ factorType: "totp" });
+    const token = (await sb.auth.getSession()).data.session!.access_token;
+    const challenge = () =>
+      fetch(`${srv.auth.url}/auth/v1/factors/${f!.id}/challenge`, {
+        method: "POST",
+        headers: { apikey: srv.auth.publishableKey, authorization: `Bearer ${token}`, "sb-forwarded-for": "203.0.113.77", "x-supabase-api-version": "2024-01-01" },
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 32; i++) statuses.push((await challenge()).status);
+    expect(statuses.slice(0, 30).every((s) => s === 200)).toBe(true);
+    const last = await challenge();
+    expect(last.status).toBe(429);
+    expect((await last.json()).code).toBe("over_request_rate_limit");
+  });
+
   it("answers GoTrue's errors for bad input", async () => {
     const { sb } = await signedIn();
     const token = (await sb.auth.getSession()).data.session!.access_token;
