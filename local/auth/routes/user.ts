@@ -87,7 +87,7 @@ export function register(app: Hono, ctx: AuthContext): void {
           if (ctx.config.updatePasswordRequireCurrentPassword && !isRecovery) {
             if (!currentPassword) throw badRequest("current_password_required", "Current password required when setting new password.");
             if (!(await verifyPassword(currentPassword, user.encrypted_password))) {
-              throw badRequest("current_password_mismatch", "Current password required when setting new password.");
+              throw badRequest("current_password_invalid", "Current password required when setting new password.");
             }
           }
           if (await verifyPassword(password, user.encrypted_password)) {
