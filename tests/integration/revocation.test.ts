@@ -1,0 +1,263 @@
+// Bearer validation, revocation, SSO cookie, sessions API, failure tracking and audit against the REAL stack and TWO
+// production `next start` instances sharing Redis (issue 4 "Must show").
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { randomUUID } from "node:crypto";
+import { request as httpRequest } from "node:http";
+import { createClient, type Session, type SupabaseClient } from "@supabase/supabase-js";
+import { Pool } from "pg";
+import { freePort } from "@/local/ports";
+import { verifyAuditChain } from "@/lib/audit/verify-chain";
+import { stackEnv, type StackEnv } from "@/tests/helpers/stack";
+import { ensureBuild, startNext, type NextInstance } from "@/tests/helpers/next-app";
+import { claims, makeKey, signRaw, signToken, b64u } from "@/tests/helpers/tokens";
+
+const DIST = ".next-int-h5";
+let env: StackEnv;
+let A: NextInstance;
+let B: NextInstance;
+let admin: SupabaseClient;
+let pool: Pool;
+const password = "correct horse battery staple 42";
+
+async function newUser(): Promise<string> {
+  const email = `rv-${randomUUID().slice(0, 8)}@example.com`;
+  const { error } = await admin.auth.admin.createUser({ email, password, email_confirm: true });
+  if (error) throw error;
+  return email;
+}
+
+/** A "device": a fresh sign-in straight at the upstream auth server (not rate-limited by the app). */
+async function device(email: string): Promise<Session> {
+  const c = createClient(env.NEXT_PUBLIC_SUPABASE_URL, env.NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY, { auth: { persistSession: false, autoRefreshToken: false } });
+  const { data, error } = await c.auth.signInWithPassword({ email, password });
+  if (error) throw error;
+  return data.session!;
+}
+
+/** A supabase-js client that talks to the app's auth gateway (like the browser client does). */
+async function appClient(app: NextInstance, session: Session): Promise<SupabaseClient> {
+  const c = createClient(app.url, env.NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY, { auth: { persistSession: false, autoRefreshToken: false } });
+  const { error } = await c.auth.setSession({ access_token: session.access_token, refresh_token: session.refresh_token });
+  if (error) throw error;
+  return c;
+}
+
+const sid = (s: Session) => JSON.parse(Buffer.from(s.access_token.split(".")[1]!, "base64url").toString()).session_id as string;
+
+/** A random client address per request: refused tokens count towards IP blocks, which these tests must not trip. */
+const randomIp = () => `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250) + 1}`;
+
+function account(app: NextInstance, token: string, ip = randomIp(), extra: Record<string, string> = {}) {
+  return fetch(`${app.url}/api/my/account`, { headers: { authorization: `Bearer ${token}`, "x-forwarded-for": ip, ...extra } });
+}
+
+/** Polls both instances until the token is refused; returns the elapsed ms (or Infinity). */
+async function refusedWithin(token: string, ms = 1000): Promise<number> {
+  const t0 = performance.now();
+  while (performance.now() - t0 < ms) {
+    const [a, b] = await Promise.all([account(A, token), account(B, token)]);
+    if (a.status === 401 && b.status === 401) return performance.now() - t0;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return Infinity;
+}
+
+beforeAll(async () => {
+  env = stackEnv();
+  ensureBuild(DIST);
+  const [pa, pb] = [await freePort(), await freePort()];
+  const shared = {
+    ALLOWED_HOSTS: `127.0.0.1:${pa},127.0.0.1:${pb}`,
+    ALLOWED_ORIGINS: `http://127.0.0.1:${pa},http://127.0.0.1:${pb}`,
+    SSO_COOKIE_DOMAIN: ".example.test",
+  };
+  [A, B] = await Promise.all([startNext({ distDir: DIST, port: pa, env, extraEnv: shared }), startNext({ distDir: DIST, port: pb, env, extraEnv: shared })]);
+  admin = createClient(env.NEXT_PUBLIC_SUPABASE_URL, env.SUPABASE_SECRET_KEY, { auth: { persistSession: false, autoRefreshToken: false } });
+  pool = new Pool({ connectionString: env.DATABASE_URL, max: 2 });
+}, 600_000);
+
+afterAll(async () => {
+  await Promise.all([A?.stop(), B?.stop()]);
+  await pool?.end();
+});
+
+describe("bearer validation through the app", () => {
+  it("valid token → 200 with identity on both instances; forged tokens → the same 401", async () => {
+    const email = await newUser();
+    const s = await device(email);
+    for (const app of [A, B]) {
+      const res = await account(app, s.access_token);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("cache-control")).toBe("no-store");
+      expect(await res.json()).toEqual({ user: { id: s.user.id, email }, aal: "aal1", session_id: sid(s) });
+    }
+    const issuer = `${env.NEXT_PUBLIC_SUPABASE_URL}/auth/v1`;
+    const evil = makeKey("ES256");
+    const [h, p] = s.access_token.split(".");
+    const forged = [
+      `${h}.${b64u(JSON.stringify({ ...claims({ issuer, sub: s.user.id }), role: "service_role" }))}.${s.access_token.split(".")[2]}`,
+      `${b64u('{"alg":"none","typ":"JWT"}')}.${p}.`,
+      signToken(evil, claims({ issuer, sub: s.user.id })),
+      signRaw({ alg: "HS256", typ: "JWT" }, claims({ issuer }), { hs: "super-secret-jwt-token-with-at-least-32-characters-long" }),
+      env.SUPABASE_SECRET_KEY,
+      s.refresh_token,
+    ];
+    const ip = `198.51.100.${Math.floor(Math.random() * 200) + 1}`;
+    for (const [i, token] of forged.entries()) {
+      const res = await account(i % 2 ? A : B, token, `${ip.slice(0, -1)}${i}`);
+      expect(res.status).toBe(401);
+      expect(res.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
+      expect(await res.text()).toBe('{"error":"invalid_token"}');
+    }
+  });
+
+  it("odd scheme spacing, a 100 KB header and a query-string token are refused like any other bad token", async () => {
+    const s = await device(await newUser());
+    const res1 = await fetch(`${A.url}/api/my/account`, { headers: { authorization: `Bearer  ${s.access_token}`, "x-forwarded-for": "198.51.100.201" } });
+    expect(res1.status).toBe(401);
+    const res2 = await fetch(`${A.url}/api/my/account?access_token=${s.access_token}`, {
+      headers: { authorization: `Bearer ${s.access_token}`, "x-forwarded-for": "198.51.100.202" },
+    });
+    expect(res2.status).toBe(401);
+    const big = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(`${A.url}/api/my/account`, { headers: { authorization: `Bearer ${"a".repeat(100_000)}`, "x-forwarded-for": "198.51.100.203" } }, (r) => {
+        r.resume();
+        resolve(r.statusCode ?? 0);
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    // Node's HTTP parser refuses >16 KB of headers with 431 before the app; anything under 8 KB reaches our parser.
+    expect([401, 431]).toContain(big);
+  });
+});
+
+describe("revocation on two instances within 1 s", () => {
+  it("signOut({ scope: 'local' }) through the gateway: that token dies everywhere, the other device lives", async () => {
+    const email = await newUser();
+    const [d1, d2] = [await device(email), await device(email)];
+    await (await appClient(A, d1)).auth.signOut({ scope: "local" });
+    expect(await refusedWithin(d1.access_token)).toBeLessThan(1000);
+    expect((await account(B, d2.access_token)).status).toBe(200);
+  });
+
+  it("signOut({ scope: 'others' }): the other device's token dies, this one lives", async () => {
+    const email = await newUser();
+    const [d1, d2] = [await device(email), await device(email)];
+    await (await appClient(B, d1)).auth.signOut({ scope: "others" });
+    expect(await refusedWithin(d2.access_token)).toBeLessThan(1000);
+    expect((await account(A, d1.access_token)).status).toBe(200);
+  });
+
+  it("signOut() (global): every token of the user dies", async () => {
+    const email = await newUser();
+    const [d1, d2] = [await device(email), await device(email)];
+    await (await appClient(A, d1)).auth.signOut();
+    expect(await refusedWithin(d1.access_token)).toBeLessThan(1000);
+    expect(await refusedWithin(d2.access_token)).toBeLessThan(1000);
+    // a new sign-in afterwards works (not-before only covers older tokens)
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await account(B, (await device(email)).access_token)).status).toBe(200);
+  });
+
+  it("revoking a session from another device (sessions API on A) → that token 401 on B; list shows devices", async () => {
+    const email = await newUser();
+    const d1 = await device(email);
+    const d2 = await device(email);
+    const list = await fetch(`${A.url}/api/my/sessions`, { headers: { authorization: `Bearer ${d1.access_token}`, "x-forwarded-for": randomIp() } });
+    expect(list.status).toBe(200);
+    const { sessions } = (await list.json()) as { sessions: { id: string; current: boolean; device: string }[] };
+    expect(sessions.map((x) => x.id).sort()).toEqual([sid(d1), sid(d2)].sort());
+    expect(sessions.find((x) => x.current)?.id).toBe(sid(d1));
+    // someone else's session → 404, like an unknown one
+    const stranger = await device(await newUser());
+    const notYours = await fetch(`${A.url}/api/my/sessions/${sid(d2)}`, { method: "DELETE", headers: { authorization: `Bearer ${stranger.access_token}` } });
+    expect(notYours.status).toBe(404);
+    const del = await fetch(`${A.url}/api/my/sessions/${sid(d2)}`, { method: "DELETE", headers: { authorization: `Bearer ${d1.access_token}`, origin: A.url } });
+    expect(del.status).toBe(200);
+    expect(await refusedWithin(d2.access_token)).toBeLessThan(1000);
+    expect((await account(B, d1.access_token)).status).toBe(200);
+    // the revoked session cannot be refreshed either (row deleted)
+    const refresh = createClient(env.NEXT_PUBLIC_SUPABASE_URL, env.NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY, { auth: { persistSession: false } });
+    expect((await refresh.auth.refreshSession({ refresh_token: d2.refresh_token })).error).not.toBeNull();
+  });
+
+  it("revoke-others and revoke-all; cross-origin or Origin-less cookie-style calls are refused", async () => {
+    const email = await newUser();
+    const [d1, d2, d3] = [await device(email), await device(email), await device(email)];
+    const bad = await fetch(`${B.url}/api/my/sessions/revoke-others`, { method: "POST", headers: { authorization: `Bearer ${d1.access_token}`, origin: "https://evil.example" } });
+    expect(bad.status).toBe(403);
+    expect((await account(A, d2.access_token)).status).toBe(200);
+    const others = await fetch(`${B.url}/api/my/sessions/revoke-others`, { method: "POST", headers: { authorization: `Bearer ${d1.access_token}`, origin: B.url } });
+    expect(others.status).toBe(200);
+    expect(await refusedWithin(d2.access_token)).toBeLessThan(1000);
+    expect(await refusedWithin(d3.access_token)).toBeLessThan(1000);
+    expect((await account(A, d1.access_token)).status).toBe(200);
+    const all = await fetch(`${A.url}/api/my/sessions/revoke-all`, { method: "POST", headers: { authorization: `Bearer ${d1.access_token}` } });
+    expect(all.status).toBe(200);
+    expect(await refusedWithin(d1.access_token)).toBeLessThan(1000);
+    // GET never changes state
+    expect((await fetch(`${A.url}/api/my/sessions/revoke-all`, { headers: { authorization: `Bearer ${d1.access_token}` } })).status).toBe(405);
+  });
+
+  it("password change through the gateway ends the other sessions' tokens", async () => {
+    const email = await newUser();
+    const [d1, d2] = [await device(email), await device(email)];
+    const c = await appClient(A, d1);
+    const { error } = await c.auth.updateUser({ password: `${password} changed` });
+    expect(error).toBeNull();
+    expect(await refusedWithin(d2.access_token)).toBeLessThan(1000);
+    expect((await account(B, d1.access_token)).status).toBe(200);
+  });
+});
+
+describe("SSO cookie", () => {
+  it("set and clear with byte-exact attributes; the 6th POST in a minute → 429 with Retry-After", async () => {
+    const s = await device(await newUser());
+    const ip = `203.0.113.${Math.floor(Math.random() * 250) + 1}`;
+    const post = () => fetch(`${A.url}/api/my/sso-cookie`, { method: "POST", headers: { authorization: `Bearer ${s.access_token}`, "x-forwarded-for": ip, origin: A.url } });
+    const first = await post();
+    expect(first.status).toBe(200);
+    const cookie = first.headers.get("set-cookie")!;
+    const maxAge = Number(/Max-Age=(\d+)/.exec(cookie)?.[1]);
+    expect(Math.abs(maxAge - (s.expires_at! - Math.floor(Date.now() / 1000)))).toBeLessThanOrEqual(2);
+    expect(cookie).toBe(`mindroom_jwt=${s.access_token}; Domain=.example.test; Path=/; Max-Age=${maxAge}; HttpOnly; Secure; SameSite=Lax`);
+    const clear = await fetch(`${A.url}/api/my/sso-cookie`, { method: "DELETE", headers: { "x-forwarded-for": ip, origin: A.url } });
+    expect(clear.status).toBe(200);
+    expect(clear.headers.get("set-cookie")).toBe("mindroom_jwt=; Domain=.example.test; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Lax");
+    for (let i = 2; i <= 5; i++) expect((await post()).status).toBe(200);
+    const sixth = await post();
+    expect(sixth.status).toBe(429);
+    expect(Number(sixth.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+});
+
+describe("failure tracking and audit", () => {
+  it("5 failed validations from one IP → the 6th request from it is blocked even with a valid token; other IPs unaffected", async () => {
+    const s = await device(await newUser());
+    const ip = `192.0.2.${Math.floor(Math.random() * 200) + 20}`;
+    for (let i = 0; i < 5; i++) expect((await account(i % 2 ? A : B, "not.a.token", ip)).status).toBe(401);
+    const blocked = await account(A, s.access_token, ip);
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(1700);
+    expect((await account(B, s.access_token, ip)).status).toBe(429);
+    expect((await account(A, s.access_token, `${ip}0`.slice(0, 15).replace(/\.(\d+)$/, ".7"))).status).toBe(200);
+  });
+
+  it("audit rows are written for revocations and failures, and the hash chain verifies", async () => {
+    const email = await newUser();
+    const d1 = await device(email);
+    await fetch(`${B.url}/api/my/sessions/revoke-all`, { method: "POST", headers: { authorization: `Bearer ${d1.access_token}` } });
+    const deadline = Date.now() + 5_000;
+    let rows: { event: string }[] = [];
+    while (Date.now() < deadline) {
+      ({ rows } = await pool.query("SELECT event FROM public.audit_logs WHERE actor_user_id = $1", [d1.user.id]));
+      if (rows.some((r) => r.event === "authn_token_revoked")) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(rows.map((r) => r.event)).toContain("authn_token_revoked");
+    const fails = await pool.query("SELECT count(*)::int AS n FROM public.audit_logs WHERE event = 'authn_login_fail'");
+    expect(fails.rows[0].n).toBeGreaterThan(0);
+    expect((await verifyAuditChain(pool)).ok).toBe(true);
+  });
+});
