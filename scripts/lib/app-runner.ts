@@ -118,7 +118,7 @@ export async function runApp(options: RunOptions): Promise<void> {
     try {
       stack = await startLocalStack({
         portOffset: offset,
-        dataDir: options.dataDir,
+        dataDir: options.dataDir ?? (process.env.LOCAL_DATA_DIR?.trim() || undefined),
         siteUrl,
         log: (line) => log(`  ${line}`),
         // Every auth mail links to the app's scanner-safe /auth/confirm (token_hash links), like the product's

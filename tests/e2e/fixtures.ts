@@ -2,7 +2,10 @@
  * Shared e2e fixtures: demo accounts (seeded by scripts/e2e-server.ts) and the sign-in step other journeys reuse.
  */
 import { expect, type Page } from "@playwright/test";
+import { createClient } from "@supabase/supabase-js";
+import { LOCAL_SECRET_KEY } from "../../lib/env";
 import { DEMO_USERS, type DemoUser } from "../../scripts/seed";
+import { e2ePorts } from "./ports";
 
 export const demoUser: DemoUser = DEMO_USERS.find((u) => !u.role)!;
 export const demoAdmin: DemoUser = DEMO_USERS.find((u) => u.role === "admin")!;
@@ -21,4 +24,29 @@ export async function signIn(page: Page, user: Pick<DemoUser, "email" | "passwor
   await submitLogin(page, user);
   await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByTestId("account-email")).toHaveText(user.email);
+}
+
+/** URLs and keys of the e2e run's own local stack (scripts/e2e-server.ts), for test set-up through the admin API. */
+export function e2eStack() {
+  const { stackOffset } = e2ePorts();
+  return {
+    supabaseUrl: `http://127.0.0.1:${54321 + stackOffset}`,
+    secretKey: LOCAL_SECRET_KEY,
+    /** Mail catcher JSON API: GET /api/messages?to=EMAIL. */
+    mailUrl: `http://127.0.0.1:${54324 + stackOffset}`,
+  };
+}
+
+/**
+ * A fresh, confirmed user for one test (the demo accounts are shared, and per-account rate limits and failure
+ * counters would couple tests that all sign in as them).
+ */
+export async function createTestUser(overrides: { email?: string; password?: string; appMetadata?: Record<string, unknown> } = {}): Promise<DemoUser & { id: string }> {
+  const email = overrides.email ?? `e2e-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+  const password = overrides.password ?? `E2e-${Math.random().toString(36).slice(2)}-passw0rd!`;
+  const { supabaseUrl, secretKey } = e2eStack();
+  const admin = createClient(supabaseUrl, secretKey, { auth: { persistSession: false, autoRefreshToken: false } });
+  const { data, error } = await admin.auth.admin.createUser({ email, password, email_confirm: true, app_metadata: overrides.appMetadata ?? {} });
+  if (error || !data.user) throw new Error(`createTestUser failed: ${error?.message ?? "no user"}`);
+  return { email, password, id: data.user.id };
 }

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { demoUser, signIn, submitLogin } from "./fixtures";
+import { createTestUser, demoUser, signIn, submitLogin } from "./fixtures";
 
 test.describe("sign in and out", () => {
   test("demo user signs in, sees the account, signs out, and the account is closed again", async ({ page }) => {
@@ -20,7 +20,8 @@ test.describe("sign in and out", () => {
   });
 
   test("a wrong password shows the generic error and no session", async ({ page }) => {
-    await submitLogin(page, { email: demoUser.email, password: "not-the-password" });
+    const user = await createTestUser();
+    await submitLogin(page, { email: user.email, password: "not-the-password" });
     await expect(page.locator("#login-error")).toHaveText("Email or password is incorrect.");
     await expect(page.getByRole("button", { name: "Sign in" })).toBeEnabled();
     await page.goto("/account");
@@ -34,7 +35,7 @@ test.describe("sign in and out", () => {
   });
 
   test("next is honoured only as a same-origin path", async ({ page }) => {
-    await submitLogin(page, demoUser, "//evil.example/steal");
+    await submitLogin(page, await createTestUser(), "//evil.example/steal");
     await expect(page).toHaveURL(/^http:\/\/127\.0\.0\.1:\d+\/account$/);
   });
 });
