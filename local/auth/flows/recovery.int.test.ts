@@ -46,6 +46,9 @@ describe("resetPasswordForEmail (PKCE)", () => {
     expect(link.searchParams.get("token")).toMatch(/^pkce_[0-9a-f]{56}$/);
     expect(link.searchParams.get("redirect_to")).toBe(`${srv.siteUrl}/reset-password`);
 
+    // a HEAD (link scanner) neither redirects nor consumes the token
+    expect((await fetch(link, { method: "HEAD", redirect: "manual" })).status).toBe(405);
+
     const res = await fetch(link, { redirect: "manual" });
     expect(res.status).toBe(303);
     const loc = new URL(res.headers.get("location")!);

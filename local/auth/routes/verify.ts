@@ -83,6 +83,8 @@ export function register(app: Hono, ctx: AuthContext): void {
   const limitHeader = ctx.config.rateLimit.header;
 
   app.get("/verify", async (c) => {
+    // Hono routes HEAD to GET handlers; GoTrue's router does not (405), and a HEAD from a link scanner must not consume the token
+    if (c.req.method === "HEAD") return new Response(null, { status: 405, headers: { Allow: "GET, POST" } });
     enforceRateLimit(c, ctx.limiters, limitHeader, "verify");
     const token = c.req.query("token") ?? "";
     const type = c.req.query("type") ?? "";
