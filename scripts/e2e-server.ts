@@ -14,4 +14,4 @@ rmSync(dataDir, { recursive: true, force: true });
 // The e2e run always uses its own local stack (forceLocalStack), even when a developer's .env points elsewhere.
 process.env.NEXT_PUBLIC_SITE_URL = `http://127.0.0.1:${appPort}`;
 
-await runApp({ mode: "start", port: appPort, hostname: "127.0.0.1", portOffset: stackOffset, dataDir, banner: false, forceLocalStack: true, ephemeral: true });
+await runApp({ mode: "start", port: appPort, hostname: "127.0.0.1", portOffset: stackOffset, dataDir, banner: false, forceLocalStack: true, ephemeral: true, exitWithLauncher: true });

@@ -6,7 +6,7 @@
  * scripts/ may import local/ (only app/ and lib/ must not).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, writeSync } from "node:fs";
+import { existsSync, readFileSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import nextEnv from "@next/env";
@@ -33,6 +33,8 @@ export type RunOptions = {
   forceLocalStack?: boolean;
   /** Throwaway stack for tests: no fsync, private Redis (see runApp). */
   ephemeral?: boolean;
+  /** Shut down when the launching process (e.g. Playwright) disappears without signalling us. */
+  exitWithLauncher?: boolean;
   /** Print the banner with URLs and demo credentials. */
   banner?: boolean;
 };
@@ -82,6 +84,34 @@ export async function waitForHttp(url: string, timeoutMs: number, isAlive: () =>
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return false;
+}
+
+/** Parent pid of `pid` (Linux /proc), or null. */
+function parentOf(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(fields[1]);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Calls `onGone` when the process that launched us goes away (we or our tsx wrapper get re-parented), so a killed
+ * test runner never leaves a stack and a `next start` behind. No-op where /proc is unavailable.
+ */
+function watchLauncher(onGone: () => void): void {
+  const wrapper = process.ppid;
+  const launcher = parentOf(wrapper);
+  if (launcher === null) return;
+  const timer = setInterval(() => {
+    if (process.ppid !== wrapper || parentOf(wrapper) !== launcher) {
+      clearInterval(timer);
+      onGone();
+    }
+  }, 1_000);
+  timer.unref();
 }
 
 export async function runApp(options: RunOptions): Promise<void> {
@@ -179,6 +209,7 @@ export async function runApp(options: RunOptions): Promise<void> {
     process.exit(code);
   }
 
+  if (options.exitWithLauncher) watchLauncher(() => void shutdown(1));
   process.on("SIGINT", () => void shutdown(130));
   process.on("SIGTERM", () => void shutdown(143));
   process.on("SIGHUP", () => void shutdown(129));
