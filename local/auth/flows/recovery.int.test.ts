@@ -205,6 +205,16 @@ describe("verifyOtp", () => {
     expect(again.error?.code).toBe("otp_expired");
   });
 
+  it("lets exactly one of three concurrent verifications of the same token win", async () => {
+    const addr = email("race");
+    await signUp(addr);
+    const { data } = await srv.admin().auth.admin.generateLink({ type: "recovery", email: addr });
+    const hash = data.properties!.hashed_token;
+    const results = await Promise.all([0, 1, 2].map(() => srv.client().auth.verifyOtp({ token_hash: hash, type: "recovery" })));
+    expect(results.filter((r) => r.error === null)).toHaveLength(1);
+    expect(results.filter((r) => r.error?.code === "otp_expired")).toHaveLength(2);
+  });
+
   it("refuses an expired link (GOTRUE_MAILER_OTP_EXP)", async () => {
     const addr = email("exp");
     await signUp(addr);

@@ -91,7 +91,10 @@ export async function findUserByTokenHash(
       throw badRequest("validation_failed", "Invalid email verification type");
   }
   const user = ott ? await lockUser(db, ott.user_id) : null;
-  if (!user) throw forbidden("otp_expired", LINK_INVALID);
+  if (!user || !ott) throw forbidden("otp_expired", LINK_INVALID);
+  // a concurrent verification of the same token may have committed while we waited for the row lock
+  const still = await findOneTimeToken(db, hash, [ott.token_type]);
+  if (!still || still.user_id !== user.id) throw forbidden("otp_expired", LINK_INVALID);
   assertNotBanned(user);
   const otpExp = ctx.config.mailerOtpExp;
   let resolved: Exclude<EmailVerifyType, "email">;
