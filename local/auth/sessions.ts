@@ -10,7 +10,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import type { Pool, PoolClient } from "pg";
 import type { AuthContext } from "./context";
 import { badRequest } from "./errors";
-import { loadUserWithAmr, serializeUser, audit, type UserRecord } from "./users";
+import { loadUserWithAmr, serializeUser, type UserRecord } from "./users";
 import { withTransaction } from "./tx";
 
 type Queryable = Pool | PoolClient;
@@ -190,17 +190,8 @@ export async function issueSession(ctx: AuthContext, user: UserRecord | { id: st
   }, opts.db);
 }
 
-interface TokenRow {
-  id: string;
-  token: string;
-  user_id: string;
-  revoked: boolean;
-  updated_at: Date;
-  parent: string | null;
-  session_id: string | null;
-}
 
-/** GoTrue's refresh_token grant: rotation, reuse interval, family revocation. */
+/** GoTrue's refresh_token grant: rotation, reuse interval, family revocation (one round trip, see migrations/0002). */
 export async function refreshTokenGrant(
   ctx: AuthContext,
   refreshToken: string,
@@ -209,91 +200,56 @@ export async function refreshTokenGrant(
   if (refreshToken.length < 12 || refreshToken.length > 255 || (refreshToken.length === 12 && !/^[a-z0-9]{12}$/.test(refreshToken))) {
     throw badRequest("validation_failed", "Refresh token is not valid");
   }
-  const client = await ctx.db.connect();
-  let committed = false;
-  const commitAndThrow = async (err: Error): Promise<never> => {
-    await client.query("commit");
-    committed = true;
-    throw err;
-  };
-  try {
-    await client.query("begin");
-    const found = await client.query<TokenRow & { banned_until: Date | null; s_aal: string | null; s_not_after: Date | null }>({
-      name: "local_auth_refresh_lookup",
-      text: `select t.id, t.token, t.user_id, t.revoked, t.updated_at, t.parent, t.session_id,
-                    u.banned_until, s.aal as s_aal, s.not_after as s_not_after
-               from auth.refresh_tokens t
-               join auth.users u on u.id::text = t.user_id
-               join auth.sessions s on s.id = t.session_id
-              where t.token = $1
-              for update of t, s`,
-      values: [refreshToken],
-    });
-    const tok = found.rows[0];
-    if (!tok) {
-      const orphan = await client.query<{ id: string }>(`select id from auth.refresh_tokens where token = $1`, [refreshToken]);
-      if (!orphan.rows[0]) throw badRequest("refresh_token_not_found", "Invalid Refresh Token: Refresh Token Not Found");
-      await client.query(`delete from auth.refresh_tokens where id = $1`, [orphan.rows[0].id]);
-      return await commitAndThrow(badRequest("session_not_found", "Invalid Refresh Token: No Valid Session Found"));
-    }
-    const sessionId = tok.session_id!;
-    if (tok.banned_until && tok.banned_until.getTime() > Date.now()) {
+  const { rows } = await ctx.db.query<{ r: RefreshResult }>({
+    name: "local_auth_refresh_grant",
+    text: "select local_auth.refresh_token_grant($1, $2, $3, $4, $5, $6, $7::inet) as r",
+    values: [
+      refreshToken,
+      newRefreshTokenString(),
+      ctx.config.refreshTokenReuseInterval,
+      ctx.config.refreshTokenRotationEnabled,
+      ctx.config.sessionsInactivityTimeout,
+      meta.userAgent,
+      validIp(meta.ip),
+    ],
+  });
+  const r = rows[0]!.r;
+  switch (r.status) {
+    case "ok":
+      break;
+    case "not_found":
+      throw badRequest("refresh_token_not_found", "Invalid Refresh Token: Refresh Token Not Found");
+    case "banned":
       throw badRequest("user_banned", "Invalid Refresh Token: User Banned");
-    }
-    if (tok.s_not_after && tok.s_not_after.getTime() < Date.now()) {
+    case "no_session":
+      throw badRequest("session_not_found", "Invalid Refresh Token: No Valid Session Found");
+    case "expired":
       throw badRequest("session_expired", "Invalid Refresh Token: Session Expired");
-    }
-    if (ctx.config.sessionsInactivityTimeout > 0 && !tok.revoked && Date.now() - tok.updated_at.getTime() > ctx.config.sessionsInactivityTimeout * 1000) {
+    case "inactive":
       throw badRequest("session_expired", "Invalid Refresh Token: Session Expired (Inactivity)");
-    }
-    let issued: string | null = null;
-    if (tok.revoked) {
-      const active = await client.query<{ token: string; parent: string | null }>(
-        `select token, parent from auth.refresh_tokens where session_id = $1 and revoked = false order by id desc limit 1`,
-        [sessionId],
-      );
-      if (active.rows[0] && active.rows[0].parent === tok.token) {
-        // the client lost the response of its last refresh: hand back the active token, don't mint another
-        issued = active.rows[0].token;
-      } else if (Date.now() > tok.updated_at.getTime() + ctx.config.refreshTokenReuseInterval * 1000) {
-        if (ctx.config.refreshTokenRotationEnabled) {
-          await client.query(`update auth.refresh_tokens set revoked = true, updated_at = now() where session_id = $1 and revoked = false`, [sessionId]);
-        }
-        await audit(client, "token_revoked", { id: tok.user_id }, meta.ip, { reason: "refresh_token_reuse" }, "token");
-        return await commitAndThrow(badRequest("refresh_token_already_used", "Invalid Refresh Token: Already Used"));
-      }
-    }
-    const next = issued ?? newRefreshTokenString();
-    // one round trip: revoke the used token, insert its child, stamp the session, write the audit entry
-    await client.query({
-      name: "local_auth_refresh_swap",
-      text: `with revoke as (
-               update auth.refresh_tokens set revoked = true, updated_at = now() where id = $1 and $6::boolean
-             ), child as (
-               insert into auth.refresh_tokens (instance_id, token, user_id, revoked, created_at, updated_at, parent, session_id)
-               select '00000000-0000-0000-0000-000000000000', $2, $3, false, now(), now(), $7, $4 where $6::boolean
-             ), sess as (
-               update auth.sessions set refreshed_at = timezone('utc', now()), updated_at = now(),
-                      user_agent = coalesce($5, user_agent), ip = coalesce($8::inet, ip)
-                where id = $4
-             )
-             insert into auth.audit_log_entries (instance_id, id, payload, created_at, ip_address)
-             values ('00000000-0000-0000-0000-000000000000', gen_random_uuid(),
-                     json_build_object('actor_id', $3::text, 'actor_username', '', 'actor_via_sso', false,
-                                       'action', 'token_refreshed', 'log_type', 'token', 'traits', '{}'::json),
-                     now(), coalesce($8::text, ''))`,
-      values: [tok.id, next, tok.user_id, sessionId, meta.userAgent, issued === null, tok.token, validIp(meta.ip)],
-    });
-    const out = await sessionJson(ctx, client, tok.user_id, { id: sessionId, aal: tok.s_aal }, next);
-    await client.query("commit");
-    committed = true;
-    return out;
-  } catch (err) {
-    if (!committed) await client.query("rollback").catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
+    case "already_used":
+      throw badRequest("refresh_token_already_used", "Invalid Refresh Token: Already Used");
   }
+  const user = r.user!;
+  const at = await mintAccessToken(ctx, user, { id: r.session_id!, aal: r.aal ?? "aal1" }, r.amr ?? []);
+  return {
+    access_token: at.token,
+    token_type: "bearer",
+    expires_in: at.expiresIn,
+    expires_at: at.expiresAt,
+    refresh_token: r.token!,
+    user: serializeUser(user),
+  };
+}
+
+interface RefreshResult {
+  status: "ok" | "not_found" | "banned" | "no_session" | "expired" | "inactive" | "already_used";
+  token?: string;
+  session_id?: string;
+  aal?: string | null;
+  /** auth.users row as JSON (timestamps as ISO strings, which serializeUser accepts) */
+  user?: UserRecord;
+  amr?: AmrEntry[];
 }
 
 /** Deletes sessions per GoTrue's logout scopes (refresh tokens and amr claims cascade). */
