@@ -43,13 +43,15 @@ describe("edge pipeline", () => {
     expect(options.checkBlocked).not.toHaveBeenCalled();
   });
 
-  it("refuses a blocked IP on the auth gateway with 429 + Retry-After in GoTrue's shape, before rate limits", async () => {
-    const { run, check } = setup({ checkBlocked: vi.fn(async () => ({ blocked: true, retryAfterSeconds: 1200 })) });
+  it("refuses a blocked IP on the auth gateway with 429 + Retry-After in GoTrue's shape, ahead of rate limits", async () => {
+    const { run } = setup({
+      checkBlocked: vi.fn(async () => ({ blocked: true, retryAfterSeconds: 1200 })),
+      limiter: { check: async (policy) => allow({ policy, success: false, retryAfterSeconds: 5 }) },
+    });
     const response = await run(req("/auth/v1/token?grant_type=password", { method: "POST" }));
     expect(response.status).toBe(429);
     expect(response.headers.get("retry-after")).toBe("1200");
     expect(((await response.json()) as { code: string }).code).toBe("over_request_rate_limit");
-    expect(check).not.toHaveBeenCalled();
   });
 
   it("checks the block with the trusted client IP (rightmost hop), not a client-written one", async () => {

@@ -57,22 +57,19 @@ export function createEdgePipeline(options: EdgePipelineOptions) {
     if (isGateway || isApi) {
       const ip = clientIp(request, { trustedProxyHops: options.trustedProxyHops });
       const ipIdentifier = ipKey(ip);
-      if (options.checkBlocked) {
-        try {
-          const block = await options.checkBlocked({ ip });
-          if (block.blocked) return blockedResponse(block.retryAfterSeconds, isGateway);
-        } catch (error) {
-          // Fail towards the rate limits, not towards an outage: they still bound guessing via their fallback.
-          options.onControlFailure?.("ip_block_check", error);
-        }
-      }
-      for (const name of edgePoliciesFor(request.method, pathname, searchParams)) {
-        const identifier = edgeIdentifier(name, ipIdentifier, request);
-        const result = await options.limiter.check(name, identifier);
+      const policies = edgePoliciesFor(request.method, pathname, searchParams);
+      // The block check and the limits are issued together: @upstash/redis pipelines commands of one tick into one
+      // HTTP round trip. The block still takes precedence in the answer; a blocked request also counts against limits.
+      const [block, results] = await Promise.all([
+        checkBlock(options, ip),
+        Promise.all(policies.map((name) => options.limiter.check(name, edgeIdentifier(name, ipIdentifier, request)))),
+      ]);
+      if (block?.blocked) return blockedResponse(block.retryAfterSeconds, isGateway);
+      for (const result of results) {
         if (!result.success) {
           const audit = auditRefusal(options, result, ip, `${request.method} ${pathname}`);
           if (event) event.waitUntil(audit);
-          return rateLimitedResponse(result, policy(name).shape);
+          return rateLimitedResponse(result, policy(result.policy).shape);
         }
         rateLimitHeaderSets.push(rateLimitHeaders(result));
       }
@@ -102,6 +99,17 @@ export function createEdgePipeline(options: EdgePipelineOptions) {
     for (const { name, value, options: cookieOptions } of session.cookies) response.cookies.set(name, value, cookieOptions);
     return response;
   };
+}
+
+async function checkBlock(options: EdgePipelineOptions, ip: string | null) {
+  if (!options.checkBlocked) return undefined;
+  try {
+    return await options.checkBlocked({ ip });
+  } catch (error) {
+    // Fail towards the rate limits, not towards an outage: they still bound guessing via their fallback.
+    options.onControlFailure?.("ip_block_check", error);
+    return undefined;
+  }
 }
 
 function edgeIdentifier(name: RateLimitPolicyName, ipIdentifier: string, request: NextRequest): string {
