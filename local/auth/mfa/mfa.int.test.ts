@@ -153,6 +153,36 @@ describe("TOTP enrolment and verification", () => {
     expect((await sb.auth.mfa.listFactors()).data?.all).toHaveLength(0);
   });
 
+  it("lets an admin list and delete a user's factors (auth.admin.mfa), downgrading the user's sessions", async () => {
+    const { sb, email } = await signedIn();
+    const { data: f } = await sb.auth.mfa.enroll({ factorType: "totp", friendlyName: "admin-test" });
+    if (!f || f.type !== "totp") throw new Error("expected totp");
+    expect((await sb.auth.mfa.challengeAndVerify({ factorId: f.id, code: await codeAt(f.totp.secret) })).error).toBeNull();
+    const userId = (await sb.auth.getUser()).data.user!.id;
+    const admin = srv.admin();
+    const listed = await admin.auth.admin.mfa.listFactors({ userId });
+    expect(listed.error).toBeNull();
+    expect(listed.data?.factors.map((x) => [x.id, x.status, x.friendly_name])).toEqual([[f.id, "verified", "admin-test"]]);
+
+    // a user token is not an admin token
+    const token = (await sb.auth.getSession()).data.session!.access_token;
+    const denied = await fetch(`${srv.auth.url}/auth/v1/admin/users/${userId}/factors/${f.id}`, {
+      method: "DELETE",
+      headers: { apikey: srv.auth.publishableKey, authorization: `Bearer ${token}` },
+    });
+    expect(denied.status).toBe(403);
+
+    const del = await admin.auth.admin.mfa.deleteFactor({ userId, id: f.id });
+    expect(del.error).toBeNull();
+    // auth-js hands back the raw {data} envelope here; the factor JSON is inside it
+    expect((del.data as unknown as { data: { id: string } }).data.id).toBe(f.id);
+    expect((await admin.auth.admin.mfa.listFactors({ userId })).data?.factors).toEqual([]);
+    const sessions = await srv.query<{ aal: string }>("select s.aal::text from auth.sessions s join auth.users u on u.id = s.user_id where u.email = $1", [email]);
+    expect(sessions.map((s) => s.aal)).toEqual(["aal1"]);
+    const missing = await admin.auth.admin.mfa.deleteFactor({ userId, id: f.id });
+    expect(missing.error?.status).toBe(404);
+  });
+
   it("limits challenge+verify per client IP (Sb-Forwarded-For) with over_request_rate_limit", async () => {
     const { sb } = await signedIn();
     const { data: f } = await sb.auth.mfa.enroll({ factorType: "totp" });

@@ -5,13 +5,14 @@
  *   POST   /factors/:id/verify       {challenge_id, code} → the SAME session upgraded to aal2 (amr totp added,
  *                                     refresh token swapped); other aal1 sessions of the user are ended
  *   DELETE /factors/:id              → {id}; a verified factor needs an aal2 session
+ *   GET    /admin/users/:user_id/factors, PUT|DELETE /admin/users/:user_id/factors/:factor_id (admin; auth.admin.mfa.*)
  * Challenge and verify share GoTrue's MFA limit (GOTRUE_MFA_RATE_LIMIT_CHALLENGE_AND_VERIFY per minute).
  * A TOTP code is refused a second time (its time step must be newer than the last accepted one).
  */
 import { randomUUID } from "node:crypto";
 import type { Context, Hono } from "hono";
 import type { AuthContext, AuthenticatedRequest } from "../context";
-import { clientIp, isUuid, optString, readJson, requireAuth } from "../context";
+import { clientIp, isUuid, optString, readJson, requireAdmin, requireAuth } from "../context";
 import { HttpError, badRequest, forbidden, notFound, unprocessable } from "../errors";
 import { withTransaction } from "../tx";
 import {
@@ -30,7 +31,7 @@ import {
 import { generateTotpSecret, qrSvg, totpUri, verifyTotp } from "../mfa/totp";
 import { enforceRateLimit } from "../rate-limit";
 import { issueSession } from "../sessions";
-import { audit } from "../users";
+import { audit, getUser, serializeFactor, type UserRecord } from "../users";
 
 type Authed = AuthenticatedRequest & { session: NonNullable<AuthenticatedRequest["session"]> };
 
@@ -186,5 +187,50 @@ export function register(app: Hono, ctx: AuthContext): void {
       await downgradeSessionsOfFactor(db, auth.user.id, factor.id);
     });
     return c.json({ id: factor.id });
+  });
+
+  const adminLoad = async (c: Context): Promise<UserRecord> => {
+    await requireAdmin(c, ctx);
+    const userId = c.req.param("user_id") ?? "";
+    if (!isUuid(userId)) throw notFound("validation_failed", "user_id must be an UUID");
+    const user = await getUser(ctx.db, userId);
+    if (!user) throw notFound("user_not_found", "User not found");
+    return user;
+  };
+  const adminFactor = (c: Context, user: UserRecord) => {
+    const factorId = c.req.param("factor_id") ?? "";
+    if (!isUuid(factorId)) throw notFound("validation_failed", "factor_id must be an UUID");
+    const factor = (user.factors ?? []).find((f) => f.id === factorId);
+    if (!factor) throw notFound("mfa_factor_not_found", "Factor not found");
+    return factor;
+  };
+
+  app.get("/admin/users/:user_id/factors", async (c) => {
+    const user = await adminLoad(c);
+    return c.json((user.factors ?? []).map(serializeFactor));
+  });
+
+  app.put("/admin/users/:user_id/factors/:factor_id", async (c) => {
+    const user = await adminLoad(c);
+    const factor = adminFactor(c, user);
+    const body = await readJson(c, ctx);
+    const friendlyName = optString(body, "friendly_name") ?? "";
+    optString(body, "phone");
+    if (friendlyName !== "") {
+      await ctx.db.query("update auth.mfa_factors set friendly_name = $2, updated_at = now() where id = $1", [factor.id, friendlyName]);
+    }
+    const fresh = await getUser(ctx.db, user.id);
+    return c.json(serializeFactor((fresh?.factors ?? []).find((f) => f.id === factor.id) ?? factor));
+  });
+
+  app.delete("/admin/users/:user_id/factors/:factor_id", async (c) => {
+    const user = await adminLoad(c);
+    const factor = adminFactor(c, user);
+    await withTransaction(ctx, async (db) => {
+      await audit(db, "factor_deleted", user, clientIp(c), { user_id: user.id, factor_id: factor.id });
+      await db.query("delete from auth.mfa_factors where id = $1", [factor.id]);
+      await downgradeSessionsOfFactor(db, user.id, factor.id);
+    });
+    return c.json(serializeFactor(factor));
   });
 }
