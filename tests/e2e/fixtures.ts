@@ -1,11 +1,31 @@
 /**
  * Shared e2e fixtures: demo accounts (seeded by scripts/e2e-server.ts) and the sign-in step other journeys reuse.
  */
-import { expect, type Page } from "@playwright/test";
+import { test as base, expect, type Page } from "@playwright/test";
 import { createClient } from "@supabase/supabase-js";
 import { LOCAL_SECRET_KEY } from "../../lib/env";
 import { DEMO_USERS, type DemoUser } from "../../scripts/seed";
 import { e2ePorts } from "./ports";
+
+/**
+ * `test` with a distinct client IP per test: the e2e server runs with TRUSTED_PROXY_HOPS=1 (as behind one proxy) and
+ * every request of the test's browser context carries `X-Forwarded-For: <its IP>`. Per-IP rate limits and
+ * auth-failure blocks then apply per test, as they would per person, instead of one test's failures blocking the
+ * next test. Import `test` and `expect` from here.
+ */
+export const test = base.extend({
+  extraHTTPHeaders: async ({ extraHTTPHeaders }, provide, testInfo) => {
+    await provide({ ...extraHTTPHeaders, "x-forwarded-for": testClientIp(testInfo.testId) });
+  },
+});
+export { expect };
+
+/** A stable address in 198.18.0.0/15 (benchmarking range, never routed) for a test id. */
+export function testClientIp(testId: string): string {
+  let hash = 2166136261;
+  for (const char of testId) hash = Math.imul(hash ^ char.charCodeAt(0), 16777619) >>> 0;
+  return `198.${18 + ((hash >>> 16) & 1)}.${(hash >>> 8) & 255}.${hash & 255}`;
+}
 
 export const demoUser: DemoUser = DEMO_USERS.find((u) => !u.role)!;
 export const demoAdmin: DemoUser = DEMO_USERS.find((u) => u.role === "admin")!;

@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { createTestUser, demoUser, signIn, submitLogin } from "./fixtures";
+import { createTestUser, demoUser, expect, signIn, submitLogin, test } from "./fixtures";
 
 test.describe("sign in and out", () => {
   test("demo user signs in, sees the account, signs out, and the account is closed again", async ({ page }) => {
