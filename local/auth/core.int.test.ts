@@ -238,6 +238,11 @@ describe("local/auth with autoconfirm (Supabase CLI default)", () => {
     }
     const dup = await admin.createUser({ email: created[0]!.email!, password: PASSWORD });
     expect(dup.error).toMatchObject({ status: 422, code: "email_exists" });
+    const chosenId = "6f1c1c7e-8a54-4d3e-9a55-0c6c8f0b1a01";
+    const withId = await admin.createUser({ id: chosenId, email: email("withid"), password: PASSWORD, email_confirm: true });
+    expect(withId.data.user?.id).toBe(chosenId);
+    const filtered = await fetch(`${t.url}/auth/v1/admin/users?filter=withid`, { headers: { apikey: t.secretKey, Authorization: `Bearer ${t.secretKey}` } });
+    expect(((await filtered.json()) as { users: { id: string }[] }).users.map((u) => u.id)).toEqual([chosenId]);
 
     const res = await fetch(`${t.url}/auth/v1/admin/users?page=1&per_page=2`, { headers: { apikey: t.secretKey, Authorization: `Bearer ${t.secretKey}` } });
     const total = Number(res.headers.get("x-total-count"));
@@ -375,7 +380,19 @@ describe("local/auth with autoconfirm (Supabase CLI default)", () => {
     expect(await noAuth.json()).toEqual({ code: "no_authorization", message: "This endpoint requires a valid Bearer token" });
     const disabled = await fetch(`${t.url}/auth/v1/sso`, { method: "POST", headers: V, body: "{}" });
     expect(disabled.status).toBe(404);
-    expect(await disabled.json()).toMatchObject({ code: "saml_provider_disabled" });
+    expect(await disabled.json()).toEqual({ code: "saml_provider_disabled", message: "SAML 2.0 is disabled" });
+    const google = await fetch(`${t.url}/auth/v1/authorize?provider=google&redirect_to=http://localhost:3000`, { headers: V });
+    expect(google.status).toBe(400);
+    expect(await google.json()).toEqual({ code: "validation_failed", message: "Unsupported provider: provider is not enabled" });
+    const passkeys = await fetch(`${t.url}/auth/v1/passkeys/authentication/options`, { method: "POST", headers: V, body: "{}" });
+    expect(await passkeys.json()).toMatchObject({ code: "passkey_disabled" });
+    const oauth = await fetch(`${t.url}/auth/v1/oauth/token`, { method: "POST", headers: V, body: "{}" });
+    expect(oauth.status).toBe(404);
+    const web3 = await post("/token?grant_type=web3", "{}");
+    expect(web3.status).toBe(422);
+    expect(await web3.json()).toMatchObject({ code: "web3_provider_disabled" });
+    const phoneLogin = await post("/token?grant_type=password", JSON.stringify({ phone: "+15555550100", password: PASSWORD }));
+    expect(await phoneLogin.json()).toMatchObject({ code: "phone_provider_disabled" });
   });
 
   it("answers CORS preflights exposing the headers the client reads", async () => {

@@ -275,6 +275,8 @@ export async function verifyPassword(password: string, hash: string | null | und
 const DUMMY_HASH = bcrypt.hashSync("local-auth-dummy-password", BCRYPT_COST);
 
 export interface NewUserInput {
+  /** admin API may choose the id */
+  id?: string;
   email: string;
   password?: string | null;
   userMetadata?: Json;
@@ -292,7 +294,7 @@ export interface NewUserInput {
  * merged with user metadata keys not already present). Caller passes a client inside a transaction.
  */
 export async function insertUserWithEmailIdentity(db: Queryable, input: NewUserInput): Promise<string> {
-  const id = randomUUID();
+  const id = input.id ?? randomUUID();
   const hash = input.password ? await hashPassword(input.password) : "";
   const now = new Date();
   const appMeta = { provider: "email", providers: ["email"], ...(input.appMetadata ?? {}) };

@@ -5,7 +5,7 @@ import type { AuthContext } from "../context";
 import { withTransaction } from "../tx";
 import { clientIp, isUuid, optBool, optObject, optString, readJson, requireAdmin } from "../context";
 import { parseDuration } from "../config";
-import { HttpError, badRequest, notFound, unprocessable } from "../errors";
+import { badRequest, notFound, unprocessable } from "../errors";
 import { logoutSessions } from "../sessions";
 import {
   audit,
@@ -112,10 +112,13 @@ export function register(app: Hono, ctx: AuthContext): void {
     }
     if (passwordRaw) checkPasswordStrength(ctx.config, passwordRaw);
     if (id !== undefined && !isUuid(id)) throw badRequest("validation_failed", "ID must conform to the uuid v4 format");
+    if (id === "00000000-0000-0000-0000-000000000000") throw badRequest("validation_failed", "ID cannot be a nil uuid");
+    if (id !== undefined && (await getUser(ctx.db, id))) throw unprocessable("email_exists", "A user with this ID already exists");
     const password = passwordRaw || randomBytes(48).toString("base64url");
 
     const userId = await withTransaction(ctx, async (client) => {
       const newId = await insertUserWithEmailIdentity(client, {
+        id,
         email,
         password: passwordHash ? null : password,
         userMetadata: userMeta,
@@ -230,5 +233,4 @@ export function register(app: Hono, ctx: AuthContext): void {
     return c.json({});
   });
 
-  void HttpError;
 }

@@ -1,59 +1,61 @@
 /**
- * Endpoints local/auth does not implement answer the way a GoTrue with those features switched off does:
- * OAuth providers, SAML/SSO, phone/SMS, passkeys/WebAuthn, Web3, id_token, anonymous sign-ins.
+ * Endpoints local/auth does not implement answer like a GoTrue with those features switched off:
+ * OAuth providers (/authorize, identity linking), SAML/SSO, passkeys/WebAuthn, the OAuth 2.1 server,
+ * admin audit/SSO APIs. (id_token and web3 grants: routes/token.ts; phone and anonymous sign-ups: signup/token.)
  */
 import type { Context, Hono } from "hono";
 import type { AuthContext } from "../context";
-import { readJson, optString } from "../context";
-import { HttpError, badRequest, forbidden, notFound, unprocessable } from "../errors";
+import { requireAdmin, requireAuth } from "../context";
+import { HttpError, badRequest, notFound } from "../errors";
+import { OAUTH_PROVIDERS } from "./meta";
+
+function unsupportedProvider(c: Context): never {
+  const name = (c.req.query("provider") ?? "").toLowerCase();
+  if ((OAUTH_PROVIDERS as readonly string[]).includes(name)) throw badRequest("validation_failed", "Unsupported provider: provider is not enabled");
+  throw badRequest("validation_failed", `Unsupported provider: Provider ${name} could not be found`);
+}
+
+const samlDisabled = () => {
+  throw new HttpError(404, "saml_provider_disabled", "SAML 2.0 is disabled");
+};
+const passkeysDisabled = () => {
+  throw new HttpError(404, "passkey_disabled", "Passkeys are disabled");
+};
+const oauthServerDisabled = () => {
+  throw notFound("feature_disabled", "OAuth server is disabled");
+};
 
 export function register(app: Hono, ctx: AuthContext): void {
-  const providerDisabled = (c: Context) => {
-    const provider = c.req.query("provider") ?? "";
-    if (!provider) throw badRequest("validation_failed", "Unsupported provider: Provider  could not be found");
-    throw badRequest("validation_failed", `Unsupported provider: provider ${provider} is not enabled`);
-  };
-  app.get("/authorize", providerDisabled);
-  app.get("/user/identities/authorize", providerDisabled);
+  app.get("/authorize", unsupportedProvider);
+  app.get("/user/identities/authorize", async (c) => {
+    await requireAuth(c, ctx);
+    return unsupportedProvider(c);
+  });
   app.on(["GET", "POST"], "/callback", () => {
-    throw badRequest("bad_oauth_callback", "OAuth callback with missing authorization code");
+    throw badRequest("bad_oauth_callback", "OAuth state parameter missing");
   });
 
-  // SAML / SSO
-  app.post("/sso", () => {
-    throw new HttpError(404, "saml_provider_disabled", "SAML 2.0 is disabled");
-  });
-  app.on(["GET", "POST"], "/sso/saml/*", () => {
-    throw new HttpError(404, "saml_provider_disabled", "SAML 2.0 is disabled");
-  });
-  app.all("/admin/sso/*", () => {
-    throw new HttpError(404, "saml_provider_disabled", "SAML 2.0 is disabled");
+  app.post("/sso", samlDisabled);
+  app.all("/sso/*", samlDisabled);
+  app.all("/admin/sso/*", async (c) => {
+    await requireAdmin(c, ctx);
+    return samlDisabled();
   });
 
-  // passkeys / WebAuthn
-  app.all("/passkeys/*", () => {
-    throw new HttpError(404, "passkey_disabled", "Passkey authentication is not enabled");
+  app.all("/passkeys", passkeysDisabled);
+  app.all("/passkeys/*", passkeysDisabled);
+  app.all("/admin/users/:id/passkeys", async (c) => {
+    await requireAdmin(c, ctx);
+    return passkeysDisabled();
   });
-  app.all("/passkeys", () => {
-    throw new HttpError(404, "passkey_disabled", "Passkey authentication is not enabled");
-  });
-
-  // OAuth 2.1 server
-  app.all("/oauth/*", () => {
-    throw notFound("feature_disabled", "OAuth server is disabled");
+  app.all("/admin/users/:id/passkeys/*", async (c) => {
+    await requireAdmin(c, ctx);
+    return passkeysDisabled();
   });
 
-  // phone change / SMS OTP paths that are reached with a phone number
-  app.post("/sms", () => {
-    throw unprocessable("sms_send_failed", "Unsupported phone provider");
+  app.all("/oauth/*", oauthServerDisabled);
+  app.all("/admin/oauth/*", async (c) => {
+    await requireAdmin(c, ctx);
+    return oauthServerDisabled();
   });
-
-  // admin audit log is not exposed
-  app.get("/admin/audit", () => {
-    throw forbidden("feature_disabled", "Audit log API is disabled");
-  });
-
-  void ctx;
-  void readJson;
-  void optString;
 }

@@ -4,6 +4,12 @@ import type { AuthContext } from "../context";
 
 export const VERSION = "v2.180.0-local";
 
+/** OAuth providers GoTrue knows (all disabled here). */
+export const OAUTH_PROVIDERS = [
+  "apple", "azure", "bitbucket", "discord", "facebook", "snapchat", "figma", "fly", "github", "gitlab", "google", "keycloak",
+  "kakao", "linkedin", "linkedin_oidc", "notion", "spotify", "slack", "slack_oidc", "workos", "twitch", "twitter", "x", "zoom",
+] as const;
+
 const PROVIDERS = [
   "anonymous_users", "apple", "azure", "bitbucket", "discord", "facebook", "snapchat", "figma", "fly", "github", "gitlab",
   "google", "keycloak", "kakao", "linkedin", "linkedin_oidc", "notion", "spotify", "slack", "slack_oidc", "workos",
