@@ -254,6 +254,27 @@ describe("email change (secure, autoconfirm off)", () => {
   });
 });
 
+describe("global email limit (GOTRUE_RATE_LIMIT_EMAIL_SENT)", () => {
+  it("refuses mail beyond the hourly budget with over_email_send_rate_limit, and nothing is stored for the refused one", async () => {
+    const limited = await startFlowTestServer({ GOTRUE_MAILER_AUTOCONFIRM: "false", GOTRUE_RATE_LIMIT_EMAIL_SENT: "1" });
+    try {
+      const a = email("budget-a");
+      const b = email("budget-b");
+      expect((await limited.client().auth.signUp({ email: a, password: "budget-password-1" })).error).toBeNull();
+      expect(await limited.mailTo(a)).toHaveLength(1);
+      const second = await limited.client().auth.signUp({ email: b, password: "budget-password-1" });
+      expect(second.error?.code).toBe("over_email_send_rate_limit");
+      expect(second.error?.status).toBe(429);
+      expect(second.error?.message).toBe("email rate limit exceeded");
+      expect(await limited.mailTo(b, { timeoutMs: 300 })).toHaveLength(0);
+      // the signup transaction was rolled back with the refused mail
+      expect(await limited.query("select 1 from auth.users where email = $1", [b])).toHaveLength(0);
+    } finally {
+      await limited.stop();
+    }
+  });
+});
+
 describe("reauthentication", () => {
   it("mails a nonce that PUT /user accepts once for a password change", async () => {
     const addr = email("reauth");
