@@ -14,8 +14,15 @@ export { verifyAuditChain } from "./verify-chain";
 
 let writer: AuditWriter | undefined;
 
+/** How often each Node instance drains the Edge queue even when it has nothing of its own to write. */
+export const EDGE_DRAIN_INTERVAL_MS = 5_000;
+
 export function auditWriter(): AuditWriter {
-  writer ??= createAuditWriter({ pool: db(), queue: createRedisAuditQueue(redis()) });
+  if (!writer) {
+    const w = createAuditWriter({ pool: db(), queue: createRedisAuditQueue(redis()) });
+    setInterval(() => void w.flush().catch(() => {}), EDGE_DRAIN_INTERVAL_MS).unref?.();
+    writer = w;
+  }
   return writer;
 }
 

@@ -21,7 +21,7 @@ describe("revocation store", () => {
     now += 106_000; // past exp + tolerance: the key is gone, and so is the token's validity
     expect((await store.lookup(sub, sid)).sessionRevoked).toBe(false);
   });
-  it("per-user not-before refuses tokens issued earlier and accepts later ones", async () => {
+  it("per-user not-before refuses tokens issued earlier or in the same second, accepts later ones", async () => {
     const { redis } = memoryRedis();
     const store = createRevocationStore({ redis, now: () => 1_800_000_000_000 });
     const sub = randomUUID();
@@ -29,7 +29,8 @@ describe("revocation store", () => {
     const state = await store.lookup(sub, randomUUID());
     expect(state.notBefore).toBe(1_800_000_000);
     expect(isRevoked(state, { sub, sessionId: randomUUID(), iat: 1_799_999_999 })).toBe(true);
-    expect(isRevoked(state, { sub, sessionId: randomUUID(), iat: 1_800_000_000 })).toBe(false);
+    expect(isRevoked(state, { sub, sessionId: randomUUID(), iat: 1_800_000_000 })).toBe(true);
+    expect(isRevoked(state, { sub, sessionId: randomUUID(), iat: 1_800_000_001 })).toBe(false);
   });
   it("one MGET per lookup, and onRevoke fires for each id", async () => {
     const { fake, redis } = memoryRedis();

@@ -3,7 +3,9 @@
  * gives a second valid encoding of the same token — see verify.test.ts, class 11).
  *
  * - `rv:sid:<session_id>` — denylisted session; TTL = remaining life of the longest token that can carry that id.
- * - `rv:nbf:<sub>`        — per-user "not before" (unix seconds): tokens with iat < nbf are refused.
+ * - `rv:nbf:<sub>`        — per-user "not before" (unix seconds): tokens with iat <= nbf are refused. `iat` has
+ *   one-second resolution, so a token minted in the same second as the revocation is refused too (fail safe: a
+ *   sign-in in that same second simply has to be repeated).
  * Both are read with ONE MGET per validation and are never cached locally, so a revocation written by any instance
  * is effective on every instance at the next request (≤ 1 s requirement, ASVS v5.0.0-7.4.1).
  */
@@ -40,7 +42,7 @@ export interface RevocationStore {
 }
 
 export function isRevoked(state: RevocationState, token: RevocationSubject): boolean {
-  return state.sessionRevoked || (state.notBefore !== null && token.iat < state.notBefore);
+  return state.sessionRevoked || (state.notBefore !== null && token.iat <= state.notBefore);
 }
 
 export interface RevocationOptions {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { createClient, type Session, type SupabaseClient } from "@supabase/supabase-js";
+import { generate } from "otplib";
 import { Pool } from "pg";
 import { freePort } from "@/local/ports";
 import { verifyAuditChain } from "@/lib/audit/verify-chain";
@@ -259,5 +260,69 @@ describe("failure tracking and audit", () => {
     const fails = await pool.query("SELECT count(*)::int AS n FROM public.audit_logs WHERE event = 'authn_login_fail'");
     expect(fails.rows[0].n).toBeGreaterThan(0);
     expect((await verifyAuditChain(pool)).ok).toBe(true);
+  });
+});
+
+describe("admin API (admin + aal2 only)", () => {
+  async function adminSession(aal2: boolean): Promise<Session> {
+    const email = `adm-${randomUUID().slice(0, 8)}@example.com`;
+    const { error } = await admin.auth.admin.createUser({ email, password, email_confirm: true, app_metadata: { role: "admin" } });
+    if (error) throw error;
+    const c = createClient(env.NEXT_PUBLIC_SUPABASE_URL, env.NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY, { auth: { persistSession: false, autoRefreshToken: false } });
+    const signIn = await c.auth.signInWithPassword({ email, password });
+    if (signIn.error) throw signIn.error;
+    if (!aal2) return signIn.data.session!;
+    const enroll = await c.auth.mfa.enroll({ factorType: "totp", friendlyName: "test" });
+    if (enroll.error) throw enroll.error;
+    const code = await generate({ secret: enroll.data.totp.secret, epoch: Math.floor(Date.now() / 1000) });
+    const verified = await c.auth.mfa.challengeAndVerify({ factorId: enroll.data.id, code });
+    if (verified.error) throw verified.error;
+    return (await c.auth.getSession()).data.session!;
+  }
+
+  it("aal1 admin and non-admin → 403 (audited); aal2 admin lists and lifts blocks, revokes a user's sessions", async () => {
+    const plain = await device(await newUser());
+    const aal1 = await adminSession(false);
+    const aal2 = await adminSession(true);
+    const h = (s: Session) => ({ authorization: `Bearer ${s.access_token}`, origin: A.url, "x-forwarded-for": randomIp() });
+    expect((await fetch(`${A.url}/api/admin/blocks`, { headers: h(plain) })).status).toBe(403);
+    expect((await fetch(`${A.url}/api/admin/blocks`, { headers: h(aal1) })).status).toBe(403);
+
+    const ip = `192.0.2.${Math.floor(Math.random() * 200) + 20}`;
+    for (let i = 0; i < 5; i++) await account(A, "x.y.z", ip);
+    expect((await account(B, plain.access_token, ip)).status).toBe(429);
+    const list = await fetch(`${A.url}/api/admin/blocks`, { headers: h(aal2) });
+    expect(list.status).toBe(200);
+    expect(((await list.json()) as { blocks: { key: string }[] }).blocks.map((b) => b.key)).toContain(`ip:${ip}`);
+    const lift = await fetch(`${B.url}/api/admin/blocks?key=${encodeURIComponent(`ip:${ip}`)}`, { method: "DELETE", headers: { ...h(aal2), origin: B.url } });
+    expect(lift.status).toBe(200);
+    expect((await account(A, plain.access_token, ip)).status).toBe(200);
+
+    const victim = await newUser();
+    const [v1, v2] = [await device(victim), await device(victim)];
+    const revoke = await fetch(`${A.url}/api/admin/users/${v1.user.id}/revoke-sessions`, { method: "POST", headers: h(aal2) });
+    expect(revoke.status).toBe(200);
+    expect(await refusedWithin(v1.access_token)).toBeLessThan(1000);
+    expect(await refusedWithin(v2.access_token)).toBeLessThan(1000);
+    expect((await fetch(`${A.url}/api/admin/users/${randomUUID()}/revoke-sessions`, { method: "POST", headers: { ...h(aal2), origin: "https://evil.example" } })).status).toBe(403);
+  });
+
+  it("ban and delete end the user's tokens now", async () => {
+    const aal2 = await adminSession(true);
+    const h = { authorization: `Bearer ${aal2.access_token}`, origin: A.url, "content-type": "application/json" };
+    const banned = await device(await newUser());
+    const ban = await fetch(`${A.url}/api/admin/users/${banned.user.id}/ban`, { method: "POST", headers: h, body: JSON.stringify({ hours: 1 }) });
+    expect(ban.status).toBe(200);
+    expect(await refusedWithin(banned.access_token)).toBeLessThan(1000);
+    expect((await fetch(`${A.url}/api/admin/users/${banned.user.id}/ban`, { method: "POST", headers: h, body: "{\"hours\":-1}" })).status).toBe(400);
+    const deleted = await device(await newUser());
+    expect((await fetch(`${B.url}/api/admin/users/${deleted.user.id}`, { method: "DELETE", headers: { ...h, origin: B.url } })).status).toBe(200);
+    expect(await refusedWithin(deleted.access_token)).toBeLessThan(1000);
+    const events = await pool.query("SELECT details->>'action' AS action FROM public.audit_logs WHERE event = 'authz_admin' AND actor_user_id = $1", [aal2.user.id]);
+    for (let i = 0; i < 50 && events.rows.length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      events.rows = (await pool.query("SELECT details->>'action' AS action FROM public.audit_logs WHERE event = 'authz_admin' AND actor_user_id = $1", [aal2.user.id])).rows;
+    }
+    expect(events.rows.map((r) => r.action).sort()).toEqual(["ban_user", "delete_user"]);
   });
 });
