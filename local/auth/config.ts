@@ -70,6 +70,8 @@ export interface AuthConfig {
   maxBodyBytes: number;
   /** mail "from" */
   mailFrom: string;
+  /** GOTRUE_MAILER_* and GOTRUE_SMTP_* of the merged env (template/subject overrides, SMTP AUTH) — read by flows/mail.ts */
+  mailerEnv?: Record<string, string | undefined>;
 }
 
 type Env = Record<string, string | undefined>;
@@ -176,5 +178,6 @@ export function loadConfig(env: Env, opts: { siteUrl?: string } = {}): AuthConfi
     },
     maxBodyBytes: num(env, "GOTRUE_API_MAX_REQUEST_SIZE", 1024 * 1024),
     mailFrom: str(env, "GOTRUE_SMTP_ADMIN_EMAIL", "admin@email.com"),
+    mailerEnv: Object.fromEntries(Object.entries(env).filter(([k]) => /^GOTRUE_(MAILER|SMTP)_/.test(k))),
   };
 }

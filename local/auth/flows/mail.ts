@@ -29,12 +29,9 @@ export type MailUser = {
 
 const mailers = new WeakMap<AuthContext, Mailer>();
 
-/**
- * GOTRUE_MAILER_* / GOTRUE_SMTP_* variables for template overrides and SMTP AUTH: `config.mailerEnv` when the
- * config carries it (the server's merged env), else process.env.
- */
+/** GOTRUE_MAILER_* / GOTRUE_SMTP_* variables (template overrides, SMTP AUTH) of the server's merged env. */
 function contextEnv(ctx: AuthContext): Record<string, string | undefined> {
-  return (ctx.config as AuthContext["config"] & { mailerEnv?: Record<string, string | undefined> }).mailerEnv ?? process.env;
+  return ctx.config.mailerEnv ?? process.env;
 }
 
 export function mailerFor(ctx: AuthContext): Mailer {

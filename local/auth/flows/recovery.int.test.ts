@@ -159,12 +159,13 @@ describe("resetPasswordForEmail (implicit)", () => {
 
 describe("verifyOtp", () => {
   it("accepts the token_hash from a token_hash-style mail link and emits PASSWORD_RECOVERY", async () => {
-    const th = await startFlowTestServer({ GOTRUE_MAILER_LINK_STYLE: "token_hash" });
+    const th = await startFlowTestServer({ GOTRUE_MAILER_LINK_STYLE: "token_hash", GOTRUE_MAILER_SUBJECTS_RECOVERY: "Reset for {{ .Email }}" });
     try {
       const addr = email("th");
       expect((await th.client().auth.signUp({ email: addr, password: "old-password-1" })).error).toBeNull();
       await th.client({ flowType: "implicit" }).auth.resetPasswordForEmail(addr, { redirectTo: `${th.siteUrl}/reset-password` });
       const [msg] = await th.mailTo(addr);
+      expect(msg?.subject).toBe(`Reset for ${addr}`); // subject override from the server's env
       const link = new URL(firstLink(msg!));
       expect(link.origin + link.pathname).toBe(`${th.siteUrl}/auth/confirm`);
       expect(link.searchParams.get("type")).toBe("recovery");
