@@ -216,6 +216,17 @@ describe("verifyOtp", () => {
     expect(results.filter((r) => r.error?.code === "otp_expired")).toHaveLength(2);
   });
 
+  it("refuses a banned user's valid token with user_banned", async () => {
+    const addr = email("banned");
+    await signUp(addr);
+    const admin = srv.admin();
+    const { data } = await admin.auth.admin.generateLink({ type: "recovery", email: addr });
+    expect((await admin.auth.admin.updateUserById(data.user!.id, { ban_duration: "1h" })).error).toBeNull();
+    const r = await srv.client().auth.verifyOtp({ token_hash: data.properties!.hashed_token, type: "recovery" });
+    expect(r.error?.code).toBe("user_banned");
+    expect(r.error?.status).toBe(403);
+  });
+
   it("refuses an expired link (GOTRUE_MAILER_OTP_EXP)", async () => {
     const addr = email("exp");
     await signUp(addr);
