@@ -9,10 +9,9 @@ import { Pool } from "pg";
 import { freePort } from "@/local/ports";
 import { verifyAuditChain } from "@/lib/audit/verify-chain";
 import { stackEnv, type StackEnv } from "@/tests/helpers/stack";
-import { ensureBuild, startNext, type NextInstance } from "@/tests/helpers/next-app";
+import { ensureProductionBuild, startNext, type NextServer as NextInstance } from "@/scripts/lib/production-build";
 import { claims, makeKey, signRaw, signToken, b64u } from "@/tests/helpers/tokens";
 
-const DIST = ".next-int-h5";
 let env: StackEnv;
 let A: NextInstance;
 let B: NextInstance;
@@ -65,14 +64,15 @@ async function refusedWithin(token: string, ms = 1000): Promise<number> {
 
 beforeAll(async () => {
   env = stackEnv();
-  ensureBuild(DIST);
+  await ensureProductionBuild();
   const [pa, pb] = [await freePort(), await freePort()];
   const shared = {
     ALLOWED_HOSTS: `127.0.0.1:${pa},127.0.0.1:${pb}`,
     ALLOWED_ORIGINS: `http://127.0.0.1:${pa},http://127.0.0.1:${pb}`,
     SSO_COOKIE_DOMAIN: ".example.test",
   };
-  [A, B] = await Promise.all([startNext({ distDir: DIST, port: pa, env, extraEnv: shared }), startNext({ distDir: DIST, port: pb, env, extraEnv: shared })]);
+  const app = (port: number) => startNext({ port, env: { ...env, ...shared, NEXT_PUBLIC_SITE_URL: `http://127.0.0.1:${port}` } });
+  [A, B] = await Promise.all([app(pa), app(pb)]);
   admin = createClient(env.NEXT_PUBLIC_SUPABASE_URL, env.SUPABASE_SECRET_KEY, { auth: { persistSession: false, autoRefreshToken: false } });
   pool = new Pool({ connectionString: env.DATABASE_URL, max: 2 });
 }, 600_000);
