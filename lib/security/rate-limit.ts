@@ -71,7 +71,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         redis: options.redis(),
         limiter: Ratelimit.slidingWindow(limit, `${windowSeconds} s`),
         prefix: `${prefix}:${name}`,
-        timeout: timeoutMs,
+        // The deadline is enforced below (withDeadline) instead of by the library: its own timer answers
+        // `success: true` — fail open — and cannot tell a slow store from a busy event loop.
+        timeout: 0,
         analytics: false,
         enableTelemetry: false,
         // Protection downloads a deny list from the internet; the ephemeral cache would hide store outages from the
@@ -85,7 +87,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   };
 
   const reportFailure = (failure: StoreFailure) => {
-    storeDownUntil = now() + breakerMs;
+    // Only a failing store opens the breaker; a slow answer costs just the request that waited for it.
+    if (failure.reason === "error") storeDownUntil = now() + breakerMs;
     const last = lastFailureEvent.get(failure.policy) ?? -Infinity;
     if (now() - last < FAILURE_EVENT_INTERVAL_MS) return;
     lastFailureEvent.set(failure.policy, now());
@@ -106,8 +109,8 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     async check(name, identifier) {
       if (now() < storeDownUntil) return local(name, identifier);
       try {
-        const result = await limiterFor(name).limit(identifier);
-        if (result.reason === "timeout") {
+        const result = await withDeadline(limiterFor(name).limit(identifier), timeoutMs);
+        if (result === TIMED_OUT || result.reason === "timeout") {
           reportFailure({ policy: name, reason: "timeout" });
           return local(name, identifier);
         }
@@ -118,6 +121,34 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       }
     },
   };
+}
+
+const TIMED_OUT = Symbol("timed out");
+/** Extra event-loop turns granted after the deadline (see withDeadline). */
+const GRACE_TURNS = 10;
+
+/**
+ * Resolves with the store's answer, or TIMED_OUT after `ms`. When the deadline fires, the reply may already be
+ * waiting on the socket: on a busy instance timers run before pending I/O, so a few event-loop turns are granted
+ * before the store is declared slow — otherwise load on the app itself would push requests into the per-instance
+ * fallback and let a burst overshoot the shared limit.
+ */
+async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let settled = false;
+  promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<typeof TIMED_OUT>((resolve) => (timer = setTimeout(resolve, ms, TIMED_OUT)));
+  try {
+    const first = await Promise.race([promise, deadline]);
+    if (first !== TIMED_OUT) return first;
+  } finally {
+    clearTimeout(timer);
+  }
+  for (let turn = 0; turn < GRACE_TURNS && !settled; turn++) await new Promise((resolve) => setTimeout(resolve, 0));
+  return settled ? await promise : TIMED_OUT;
 }
 
 function finish(
