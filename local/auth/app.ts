@@ -15,9 +15,8 @@ function toHttpError(err: unknown, ctx: AuthContext): HttpError {
   const e = err as { code?: string; status?: number; message?: string };
   // pg errors caused by input that slipped past validation must stay 4xx
   if (e && typeof e.code === "string") {
-    if (e.code === "22P02" || e.code === "22007" || e.code === "22008" || e.code === "22003" || e.code === "22001") {
-      return new HttpError(400, "validation_failed", "Invalid input");
-    }
+    // class 22 = data exception (bad text/number/date/unicode such as \u0000), 54 = program limit (nesting, sizes)
+    if (/^(22|54)[0-9A-Z]{3}$/.test(e.code)) return new HttpError(400, "validation_failed", "Invalid input");
     if (e.code === "23505") return new HttpError(422, "conflict", "Conflict");
   }
   if (e && (e.status === 413 || e.code === "ERR_BODY_TOO_LARGE")) {

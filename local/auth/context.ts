@@ -73,6 +73,19 @@ export interface AuthenticatedRequest {
 
 type Body = Record<string, unknown>;
 
+const MAX_JSON_DEPTH = 64;
+
+/** Nesting depth of a parsed JSON value; stops counting past the limit. */
+function jsonDepth(v: unknown, depth: number): number {
+  if (depth > MAX_JSON_DEPTH || v === null || typeof v !== "object") return depth;
+  let max = depth + 1;
+  for (const child of Array.isArray(v) ? v : Object.values(v)) {
+    max = Math.max(max, jsonDepth(child, depth + 1));
+    if (max > MAX_JSON_DEPTH) break;
+  }
+  return max;
+}
+
 /**
  * Parses the JSON request body like GoTrue: body over the limit → 413 request_entity_too_large, unparsable
  * or not an object → 400 bad_json. An empty body yields `{}` when `allowEmpty` (GoTrue tolerates it on some
@@ -99,6 +112,9 @@ export async function readJson(c: Context, ctx: AuthContext, opts: { allowEmpty?
     throw badRequest("bad_json", "Could not parse request body as JSON: invalid character in JSON input");
   }
   if (parsed === null) return {};
+  if (jsonDepth(parsed, 0) > MAX_JSON_DEPTH) {
+    throw badRequest("bad_json", "Could not parse request body as JSON: exceeded max depth");
+  }
   if (typeof parsed !== "object" || Array.isArray(parsed)) {
     throw badRequest("bad_json", "Could not parse request body as JSON: json: cannot unmarshal into Go value of type object");
   }

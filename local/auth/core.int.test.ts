@@ -349,6 +349,9 @@ describe("local/auth with autoconfirm (Supabase CLI default)", () => {
       ["/signup", JSON.stringify({ email: email(), password: PASSWORD, code_challenge: "abc", code_challenge_method: "s256" }), 400, "validation_failed"],
       ["/signup", JSON.stringify({ phone: "+15555550100", password: PASSWORD }), 400, "phone_provider_disabled"],
       ["/signup", "x".repeat(2 * 1024 * 1024), 413, "request_entity_too_large"],
+      ["/signup", `{"email":"${email()}","password":"${PASSWORD}","data":${'{"a":'.repeat(5000)}1${"}".repeat(5000)}}`, 400, "bad_json"],
+      ["/signup", JSON.stringify({ email: email(), password: PASSWORD, data: { a: "\u0000" } }), 400, "validation_failed"],
+      ["/signup", JSON.stringify({ email: email(), password: "p".repeat(73) }), 400, "validation_failed"],
     ];
     for (const [path, body, status, code] of cases) {
       const res = await post(path, body);
