@@ -32,6 +32,7 @@ describe("TOTP", () => {
     expect((await verifyTotp(secret, await at(now - 30), { epoch: now })).valid).toBe(true);
     expect((await verifyTotp(secret, await at(now + 30), { epoch: now })).valid).toBe(true);
     expect((await verifyTotp(secret, await at(now - 90), { epoch: now })).valid).toBe(false);
+    expect((await verifyTotp(secret, ` ${await at(now)} `, { epoch: now })).valid).toBe(true);
     expect((await verifyTotp(secret, "12345", { epoch: now })).valid).toBe(false);
     expect((await verifyTotp(secret, "abcdef", { epoch: now })).valid).toBe(false);
     expect((await verifyTotp(secret, 123456 as unknown as string, { epoch: now })).valid).toBe(false);

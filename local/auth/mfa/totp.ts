@@ -47,7 +47,9 @@ export type TotpCheck = { valid: true; timeStep: number } | { valid: false };
  * step at or before the given one (replay protection).
  */
 export async function verifyTotp(secret: string, code: string, opts: { afterTimeStep?: number; epoch?: number } = {}): Promise<TotpCheck> {
-  if (typeof code !== "string" || !/^\d{6}$/.test(code)) return { valid: false };
+  if (typeof code !== "string") return { valid: false };
+  code = code.trim(); // pquerna/otp trims the passcode too
+  if (!/^\d{6}$/.test(code)) return { valid: false };
   try {
     const r = await verify({
       secret,
