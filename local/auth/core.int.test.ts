@@ -160,6 +160,15 @@ describe("local/auth with autoconfirm (Supabase CLI default)", () => {
       { token: first, revoked: true, parent: null },
       { token: second, revoked: false, parent: first },
     ]);
+    // two tabs refreshing with the same token at the same moment both stay signed in, with the same new token
+    const [tabA, tabB] = await Promise.all([
+      t.client().auth.refreshSession({ refresh_token: second }),
+      t.client().auth.refreshSession({ refresh_token: second }),
+    ]);
+    expect(tabA.error).toBeNull();
+    expect(tabB.error).toBeNull();
+    expect(tabA.data.session!.refresh_token).toBe(tabB.data.session!.refresh_token);
+    expect(tabA.data.session!.refresh_token).not.toBe(second);
     const unknown = await t.client().auth.refreshSession({ refresh_token: "x".repeat(32) });
     expect(unknown.error).toMatchObject({ status: 400, code: "refresh_token_not_found" });
   });

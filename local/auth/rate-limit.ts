@@ -46,7 +46,7 @@ export class TokenBucketLimiter {
 /** Global counter over a fixed window (GoTrue's email-sent limit is global, not per IP). */
 export class WindowCounter {
   private count = 0;
-  private windowStart = Date.now();
+  private windowStart = Number.NEGATIVE_INFINITY;
   constructor(
     readonly limit: number,
     readonly windowMs: number,
