@@ -185,6 +185,16 @@ describe("verifyOtp", () => {
       expect(events).toContain("PASSWORD_RECOVERY");
       const reuse = await th.client().auth.verifyOtp({ token_hash: tokenHash, type: "recovery" });
       expect(reuse.error?.code).toBe("otp_expired");
+
+      // a PKCE request (what @supabase/ssr always makes) puts pkce_<hash> in the link; verifyOtp takes it as is
+      await th.query("update auth.users set recovery_sent_at = null where email = $1", [addr]);
+      expect((await th.client({ flowType: "pkce" }).auth.resetPasswordForEmail(addr)).error).toBeNull();
+      const [second] = await th.mailTo(addr, { min: 2 });
+      const pkceHash = new URL(firstLink(second!)).searchParams.get("token_hash")!;
+      expect(pkceHash).toMatch(/^pkce_[0-9a-f]{56}$/);
+      const viaHash = await th.client().auth.verifyOtp({ token_hash: pkceHash, type: "recovery" });
+      expect(viaHash.error).toBeNull();
+      expect(viaHash.data.user?.email).toBe(addr);
     } finally {
       await th.stop();
     }
