@@ -382,8 +382,13 @@ describe("local/auth with autoconfirm (Supabase CLI default)", () => {
     expect(await badId.json()).toMatchObject({ code: "validation_failed" });
     const badPage = await fetch(`${t.url}/auth/v1/admin/users?page=-1`, { headers: { ...adminHeaders, ...V } });
     expect(badPage.status).toBe(400);
-    const badScope = await fetch(`${t.url}/auth/v1/logout?scope=everything`, { method: "POST", headers: V });
+    const someone = (await t.adminClient().auth.admin.createUser({ email: email("scope"), password: PASSWORD, email_confirm: true })).data.user!;
+    const someSession = (await t.client().auth.signInWithPassword({ email: someone.email!, password: PASSWORD })).data.session!;
+    const badScope = await fetch(`${t.url}/auth/v1/logout?scope=everything`, { method: "POST", headers: { ...V, Authorization: `Bearer ${someSession.access_token}` } });
     expect(badScope.status).toBe(400);
+    expect(await badScope.json()).toEqual({ code: "validation_failed", message: 'Unsupported logout scope "everything"' });
+    const noAuthLogout = await fetch(`${t.url}/auth/v1/logout`, { method: "POST", headers: V });
+    expect(noAuthLogout.status).toBe(401);
     const garbageJwt = await fetch(`${t.url}/auth/v1/user`, { headers: { ...V, Authorization: "Bearer abc.def.ghi" } });
     expect(garbageJwt.status).toBe(403);
     expect(await garbageJwt.json()).toMatchObject({ code: "bad_jwt" });

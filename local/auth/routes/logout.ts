@@ -8,12 +8,12 @@ import { audit } from "../users";
 
 export function register(app: Hono, ctx: AuthContext): void {
   app.post("/logout", async (c) => {
-    const scope = c.req.query("scope") ?? "global";
+    const { user, session } = await requireAuth(c, ctx);
+    const scope = c.req.query("scope") || "global";
     if (scope !== "global" && scope !== "local" && scope !== "others") {
       throw badRequest("validation_failed", `Unsupported logout scope "${scope}"`);
     }
-    const { user, session } = await requireAuth(c, ctx);
-    if (scope === "local" && !session) return c.body(null, 204);
+    // like GoTrue: a token without a session_id claim ends every session of the user, whatever the scope
     await logoutSessions(ctx.db, user.id, session?.id ?? null, scope);
     await audit(ctx.db, "logout", user, clientIp(c), { scope });
     return c.body(null, 204);
