@@ -166,6 +166,27 @@ describe("magic link / OTP sign-in", () => {
   });
 });
 
+describe("POST /magiclink (older endpoint)", () => {
+  it("mails a magic link like /otp and validates its input", async () => {
+    const addr = email("ml");
+    expect((await srv.client().auth.signUp({ email: addr, password: "ml-password-1" })).error).toBeNull();
+    const post = (body: unknown) =>
+      fetch(`${srv.auth.url}/auth/v1/magiclink`, {
+        method: "POST",
+        headers: { apikey: srv.auth.publishableKey, "content-type": "application/json", "x-supabase-api-version": "2024-01-01" },
+        body: JSON.stringify(body),
+      });
+    const ok = await post({ email: addr });
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({});
+    const [msg] = await srv.mailTo(addr);
+    expect(msg?.subject).toBe("Your sign-in link");
+    const missing = await post({});
+    expect(missing.status).toBe(422);
+    expect((await missing.json()).code).toBe("validation_failed");
+  });
+});
+
 describe("signup confirmation (autoconfirm off)", () => {
   it("mails a confirmation; PKCE link → ?code= → exchange signs in; resend within the spacing is 429", async () => {
     const addr = email("confirm");
