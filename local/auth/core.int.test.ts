@@ -100,6 +100,10 @@ describe("local/auth with autoconfirm (Supabase CLI default)", () => {
     const u = await c.auth.getUser(session.access_token);
     expect(u.error).toBeNull();
     expect(u.data.user?.email).toBe(addr);
+    // a validly signed token for another audience is refused (GoTrue's UserGet audience check)
+    const payload = JSON.parse(Buffer.from(session.access_token.split(".")[1]!, "base64url").toString());
+    const otherAud = await t.server.ctx.keys.sign({ ...payload, aud: "other-service" });
+    expect((await c.auth.getUser(otherAud)).error).toMatchObject({ status: 400, code: "validation_failed" });
 
     calls.length = 0;
     const claims = await c.auth.getClaims(session.access_token);

@@ -20,7 +20,10 @@ export function tokenHash(emailOrPhone: string, otp: string): string {
 
 export function register(app: Hono, ctx: AuthContext): void {
   app.get("/user", async (c) => {
-    const { user } = await requireAuth(c, ctx);
+    const { user, claims } = await requireAuth(c, ctx);
+    const aud = Array.isArray(claims.aud) ? claims.aud[0] : claims.aud;
+    const requestAud = c.req.header("x-jwt-aud") || ctx.config.jwtAud;
+    if (!aud || aud !== requestAud) throw badRequest("validation_failed", "Token audience doesn't match request audience");
     return c.json(serializeUser(user));
   });
 
