@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthApiError, AuthWeakPasswordError, createClient, isAuthSessionMissingError } from "@supabase/supabase-js";
+import bcrypt from "bcryptjs";
 import { createFlowState, issueAuthCode } from "./flow-state";
 import { startTestAuthServer, type TestAuthServer } from "./testing";
 
@@ -82,6 +83,13 @@ describe("local/auth with autoconfirm (Supabase CLI default)", () => {
     expect(wrong.error).toBeInstanceOf(AuthApiError);
     expect(wrong.error).toMatchObject({ status: 400, code: "invalid_credentials", message: "Invalid login credentials" });
     expect(wrong.data.session).toBeNull();
+    // a password that predates the current rules still signs in, flagged as weak (GoTrue's weak_password on the session)
+    const legacyEmail = email("legacy");
+    const hash = bcrypt.hashSync("abc", 4);
+    expect((await t.adminClient().auth.admin.createUser({ email: legacyEmail, password_hash: hash, email_confirm: true } as never)).error).toBeNull();
+    const weakLogin = await t.client().auth.signInWithPassword({ email: legacyEmail, password: "abc" });
+    expect(weakLogin.error).toBeNull();
+    expect(weakLogin.data.weakPassword).toEqual({ message: "Password should be at least 6 characters.", reasons: ["length"] });
     const unknown = await t.client().auth.signInWithPassword({ email: email("nobody"), password: PASSWORD });
     expect(unknown.error).toMatchObject({ status: 400, code: "invalid_credentials", message: "Invalid login credentials" });
   });

@@ -32,7 +32,7 @@ export interface IssueSessionOptions {
   /** run inside the caller's transaction */
   db?: PoolClient;
   /** GoTrue adds `weak_password` to password-grant responses when the password fails current rules */
-  weakPassword?: { reasons: string[] } | null;
+  weakPassword?: { message?: string; reasons: string[] } | null;
 }
 
 export interface SessionJson {
@@ -42,7 +42,7 @@ export interface SessionJson {
   expires_at: number;
   refresh_token: string;
   user: Record<string, unknown>;
-  weak_password?: { reasons: string[] };
+  weak_password?: { message?: string; reasons: string[] };
   [k: string]: unknown;
 }
 

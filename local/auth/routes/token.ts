@@ -38,7 +38,10 @@ export function register(app: Hono, ctx: AuthContext): void {
           await verifyPassword(password, null); // same work as a real check
           throw badRequest("invalid_credentials", INVALID_LOGIN);
         }
-        if (user.is_sso_user) throw badRequest("invalid_credentials", INVALID_LOGIN);
+        if (user.is_sso_user || !user.encrypted_password) {
+          await verifyPassword(password, null);
+          throw badRequest("invalid_credentials", INVALID_LOGIN);
+        }
         if (user.banned_until && user.banned_until.getTime() > Date.now()) throw badRequest("user_banned", "User is banned");
         const ok = password !== "" && (await verifyPassword(password, user.encrypted_password));
         if (!ok) {
@@ -46,11 +49,13 @@ export function register(app: Hono, ctx: AuthContext): void {
           throw badRequest("invalid_credentials", INVALID_LOGIN);
         }
         if (!user.email_confirmed_at) throw badRequest("email_not_confirmed", "Email not confirmed");
-        let weak: { reasons: string[] } | null = null;
+        let weak: { message: string; reasons: string[] } | null = null;
         try {
           checkPasswordStrength(ctx.config, password);
         } catch (err) {
-          if (err instanceof HttpError && err.code === "weak_password") weak = err.extra.weak_password as { reasons: string[] };
+          if (err instanceof HttpError && err.code === "weak_password") {
+            weak = { message: err.message, reasons: (err.extra.weak_password as { reasons: string[] }).reasons };
+          }
         }
         await audit(ctx.db, "login", user, ip, { provider: "email" });
         const session = await issueSession(ctx, user, { amr: "password", aal: "aal1", userAgent: ua, ip, weakPassword: weak });
