@@ -3,7 +3,7 @@ import { AppShell } from "@/components/app-shell";
 import { requireClaims } from "@/lib/supabase/session";
 import { redirect } from "next/navigation";
 import "./_components/journeys.css";
-import { formatUtc, loadAccountUser, needsStepUp } from "./_components/account-user";
+import { formatUtc, loadAccountUser, needsStepUp, requireLiveSession } from "./_components/account-user";
 import { MfaSection } from "./_components/mfa-section";
 import { PasswordSection } from "./_components/password-section";
 import { SecurityEventsSection } from "./_components/security-events";
@@ -15,6 +15,7 @@ export const dynamic = "force-dynamic";
 /** Account shell. Sections (profile, password, MFA, sessions, security events) are added by the user-journeys work. */
 export default async function AccountPage() {
   const claims = await requireClaims("/account");
+  await requireLiveSession("/account");
   const email = typeof claims.email === "string" ? claims.email : "";
   const user = await loadAccountUser();
   // A password-only (aal1) session of an account with two-step verification goes back for its code first.

@@ -2,6 +2,10 @@
  * Server-side facts for /account: the user record (created, last sign-in, verified factors) from `getUser()` — an
  * upstream-verified call — and whether this session must step up to aal2 first (verified factor, aal1 claims).
  */
+import { headers } from "next/headers";
+import { redirect } from "next/navigation";
+import { requireAuth } from "@/lib/auth/context";
+import { serverEnv } from "@/lib/env";
 import { createClient } from "@/lib/supabase/server";
 import type { VerifiedClaims } from "@/lib/supabase/session";
 
@@ -25,3 +29,17 @@ export function needsStepUp(claims: Pick<VerifiedClaims, "aal">, user: AccountUs
 }
 
 export const formatUtc = (iso: string | null) => (iso ? new Date(iso).toISOString().replace("T", " ").slice(0, 16) + " UTC" : "—");
+
+/**
+ * The page-level twin of the API's check: the cookie session's access token goes through the app's own bearer
+ * pipeline (signature, claims, session_id denylist, per-user not-before, strict session existence), so a session
+ * revoked from another device stops opening /account on its very next navigation — not only at token expiry.
+ */
+export async function requireLiveSession(nextPath: string): Promise<void> {
+  const h = await headers();
+  try {
+    await requireAuth(new Request(`${serverEnv().NEXT_PUBLIC_SITE_URL}${nextPath}`, { headers: h }), { allowCookie: true, strict: true });
+  } catch {
+    redirect(`/login?next=${encodeURIComponent(nextPath)}`);
+  }
+}
