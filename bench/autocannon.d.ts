@@ -25,6 +25,7 @@ declare module "autocannon" {
     non2xx: number;
     errors: number;
     requests: { average: number };
+    latency: { average: number; p50: number; p99: number };
   }
   function autocannon(opts: Options): Promise<Result>;
   export default autocannon;

@@ -10,6 +10,7 @@ import { authenticate, BlockedError, type AuthenticateDeps } from "./authenticat
 import { AuthError } from "./errors";
 import { createRevocationStore } from "./revocation";
 import { createSessionExistenceCache } from "./validation-cache";
+import { createShortCache } from "./short-cache";
 import { createTokenVerifier } from "./verify";
 
 let server: JwksServer;
@@ -146,5 +147,39 @@ describe("authenticate()", () => {
     fake.calls = [];
     await call(`Bearer ${signToken(key, claims({ issuer }))}`);
     expect(fake.calls.slice(0, 2).sort()).toEqual(["mget", "mget"]);
+  });
+});
+
+describe("≤ 500 ms all-clear caches", () => {
+  it("a revocation written by another instance is effective here within the cache TTL; Redis is skipped while fresh", async () => {
+    const { fake, redis } = memoryRedis();
+    let now = Date.now();
+    fake.clock = () => now;
+    const verify = createTokenVerifier({ issuer, algorithms: ["ES256"], jwks: createRemoteJWKSet(new URL(`${issuer}/.well-known/jwks.json`)) });
+    const instance = () => ({
+      verify,
+      revocation: createRevocationStore({ redis, now: () => now }),
+      monitor: createAuthMonitor({ redis, now: () => now }),
+      clear: { revocation: createShortCache<never>({ ttlMs: 500, now: () => now }), blocks: createShortCache<never>({ ttlMs: 500, now: () => now }) },
+    });
+    const A = instance();
+    const B = instance();
+    const sid = randomUUID();
+    const token = signToken(key, claims({ issuer, sessionId: sid }));
+    const call = (deps: AuthenticateDeps) =>
+      authenticate({ request: new Request("https://app.example/", { headers: { authorization: `Bearer ${token}` } }), ip: "203.0.113.90" }, deps).then(
+        () => 200,
+        (err: unknown) => (err instanceof AuthError ? 401 : 500),
+      );
+    expect(await call(B)).toBe(200);
+    fake.calls = [];
+    expect(await call(B)).toBe(200);
+    expect(fake.calls).toEqual([]); // served from the all-clear cache
+    await A.revocation.revokeSessions([sid]);
+    now += 499;
+    expect(await call(B)).toBe(200); // still inside the bound
+    now += 2;
+    expect(await call(B)).toBe(401);
+    expect(await call(A)).toBe(401);
   });
 });

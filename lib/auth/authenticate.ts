@@ -16,6 +16,8 @@ import { parseBearer, hasQueryToken } from "./bearer";
 import { AuthError, type AuthErrorCode } from "./errors";
 import { isRevoked, type RevocationState, type RevocationStore } from "./revocation";
 import type { SessionExistenceCache } from "./validation-cache";
+import type { ShortCache } from "./short-cache";
+import type { BlockStatus } from "@/lib/security/auth-monitor";
 import type { TokenVerifier, VerifiedToken } from "./verify";
 
 export interface AuthenticateDeps {
@@ -25,6 +27,11 @@ export interface AuthenticateDeps {
   sessions?: SessionExistenceCache;
   recordUse?: (use: TokenUse) => Promise<unknown>;
   audit?: AuditSink;
+  /**
+   * Optional ≤ 500 ms caches of "all clear" answers (lib/auth/short-cache): under load they turn one Redis round
+   * trip per request into a few per second per session/IP, within the ≤ 1 s cross-instance revocation bound.
+   */
+  clear?: { revocation: ShortCache<RevocationState & { sub: string }>; blocks: ShortCache<BlockStatus> };
 }
 
 export interface AuthenticateInput {
@@ -65,7 +72,9 @@ export async function authenticate(input: AuthenticateInput, deps: AuthenticateD
   const { request, ip } = input;
   const userAgent = request.headers.get("user-agent");
 
+  const ipCacheKey = ip ?? "unknown";
   const fail = async (code: AuthErrorCode): Promise<never> => {
+    deps.clear?.blocks.delete(ipCacheKey);
     if (code !== "missing_token" && code !== "verifier_unavailable") {
       try {
         await deps.monitor.recordAuthFailure({ ip, reason: code, userAgent });
@@ -96,8 +105,14 @@ export async function authenticate(input: AuthenticateInput, deps: AuthenticateD
 
   // 2. One Redis round trip (block + revocation state), concurrently with the signature check.
   const ids = token && !parseError ? unverifiedIds(token) : null;
-  const blockedP = deps.monitor.checkBlocked({ ip });
-  const lookupP: Promise<RevocationState> | null = ids ? deps.revocation.lookup(ids.sub, ids.sid) : null;
+  const cachedBlock = deps.clear?.blocks.get(ipCacheKey);
+  const blockedP = cachedBlock ? Promise.resolve(cachedBlock) : deps.monitor.checkBlocked({ ip });
+  const cachedState = ids ? deps.clear?.revocation.get(ids.sid) : undefined;
+  const lookupP: Promise<RevocationState> | null = !ids
+    ? null
+    : cachedState && cachedState.sub === ids.sub
+      ? Promise.resolve(cachedState)
+      : deps.revocation.lookup(ids.sub, ids.sid);
   const verifyP = token && !parseError ? deps.verify(token) : null;
   // Avoid unhandled rejections while we wait on the block check.
   lookupP?.catch(() => {});
@@ -113,6 +128,7 @@ export async function authenticate(input: AuthenticateInput, deps: AuthenticateD
   }
   if (blocked.blocked) throw new BlockedError(blocked.retryAfterSeconds);
   if (parseError) return fail(parseError);
+  if (!cachedBlock) deps.clear?.blocks.set(ipCacheKey, blocked);
 
   let verified: VerifiedToken;
   try {
@@ -129,6 +145,8 @@ export async function authenticate(input: AuthenticateInput, deps: AuthenticateD
     throw new AuthError("verifier_unavailable");
   }
   if (isRevoked(state, verified)) return fail("revoked");
+  // Only fresh answers are cached (never extend an entry on a hit: the TTL is the revocation-latency bound).
+  if (state !== cachedState) deps.clear?.revocation.set(verified.sessionId, { ...state, sub: verified.sub });
 
   if (input.strict && deps.sessions) {
     let exists: boolean;

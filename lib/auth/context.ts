@@ -10,13 +10,16 @@ import { serverEnv } from "@/lib/env";
 import { redis } from "@/lib/redis";
 import { createAuthMonitor, type AuthMonitor } from "@/lib/security/auth-monitor";
 import { clientIp } from "@/lib/security/client-ip";
-import { createTokenMetrics } from "@/lib/security/token-metrics";
+import { createBufferedTokenMetrics, createTokenMetrics } from "@/lib/security/token-metrics";
 import { logger } from "@/lib/logger";
 import { createClient } from "@/lib/supabase/server";
 import { authenticate, BlockedError, type Authenticated, type AuthenticateDeps } from "./authenticate";
 import { createRevocationStore, type RevocationStore } from "./revocation";
 import { sessionExists } from "./sessions";
 import { createSessionExistenceCache, type SessionExistenceCache } from "./validation-cache";
+import { createShortCache, SHORT_CACHE_MAX_TTL_MS } from "./short-cache";
+import type { RevocationState } from "./revocation";
+import type { BlockStatus } from "@/lib/security/auth-monitor";
 import { createTokenVerifier, type TokenVerifier } from "./verify";
 
 export const JWKS_OPTIONS = {
@@ -32,6 +35,10 @@ let revocation: RevocationStore | undefined;
 let monitor: AuthMonitor | undefined;
 let sessions: SessionExistenceCache | undefined;
 let deps: AuthenticateDeps | undefined;
+const clear = {
+  revocation: createShortCache<RevocationState & { sub: string }>({ ttlMs: SHORT_CACHE_MAX_TTL_MS }),
+  blocks: createShortCache<BlockStatus>({ ttlMs: SHORT_CACHE_MAX_TTL_MS }),
+};
 
 export function tokenVerifier(): TokenVerifier {
   if (!verifier) {
@@ -54,7 +61,13 @@ export function sessionCache(): SessionExistenceCache {
 }
 
 export function revocationStore(): RevocationStore {
-  revocation ??= createRevocationStore({ redis: redis(), onRevoke: (sid) => sessionCache().forget(sid) });
+  revocation ??= createRevocationStore({
+    redis: redis(),
+    onRevoke: (sid) => {
+      if (sid) sessionCache().forget(sid);
+      clear.revocation.clear();
+    },
+  });
   return revocation;
 }
 
@@ -69,12 +82,16 @@ export function authDeps(): AuthenticateDeps {
     revocation: revocationStore(),
     monitor: authMonitor(),
     sessions: sessionCache(),
-    recordUse: createTokenMetrics({
-      redis: redis(),
-      audit: auditEvent,
-      onAlert: (use, usage) => logger.warn("suspicious token usage", { event: "sys_monitor", sessionId: use.sessionId, ...usage }),
-    }),
+    recordUse: createBufferedTokenMetrics({
+      record: createTokenMetrics({
+        redis: redis(),
+        audit: auditEvent,
+        onAlert: (use, usage) => logger.warn("suspicious token usage", { event: "sys_monitor", sessionId: use.sessionId, ...usage }),
+      }),
+      onError: (err) => logger.warn("token metrics unavailable", { event: "sys_monitor", error: err }),
+    }).add,
     audit: auditEvent,
+    clear,
   };
   return deps;
 }

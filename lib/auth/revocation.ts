@@ -49,8 +49,8 @@ export interface RevocationOptions {
   redis: RevocationRedis;
   now?: () => number;
   maxTokenLifeSeconds?: number;
-  /** Called for every revoked session id (e.g. to drop it from the local strict-mode cache). */
-  onRevoke?: (sessionId: string) => void;
+  /** Called for every revoked session id, and with null for a user-wide not-before (drop local caches). */
+  onRevoke?: (sessionId: string | null) => void;
 }
 
 export function createRevocationStore(options: RevocationOptions): RevocationStore {
@@ -76,6 +76,7 @@ export function createRevocationStore(options: RevocationOptions): RevocationSto
     async revokeUserBefore(sub, atSeconds) {
       // After maxLife every token issued before the mark is expired anyway, so the key can go.
       await redis.set(nbfKey(sub), atSeconds ?? nowSeconds(), { ex: maxLife });
+      onRevoke?.(null);
     },
   };
 }

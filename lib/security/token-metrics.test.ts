@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
-import { createTokenMetrics } from "./token-metrics";
+import { createBufferedTokenMetrics, createTokenMetrics } from "./token-metrics";
 import { memoryRedis } from "@/tests/helpers/memory-redis";
 import type { AuditEventInput } from "@/lib/audit/types";
 
@@ -41,5 +41,28 @@ describe("token usage metrics", () => {
     await record({ sessionId: "a", userId: "u" });
     await record({ sessionId: "b", userId: "u" });
     expect(alerts).toEqual(["a:age"]);
+  });
+});
+
+describe("buffered token metrics", () => {
+  it("sums uses per session in memory and writes them in one flush", async () => {
+    const { fake, redis } = memoryRedis();
+    const record = createTokenMetrics({ redis });
+    const buffered = createBufferedTokenMetrics({ record, intervalMs: 60_000 });
+    for (let i = 0; i < 50; i++) await buffered.add({ sessionId: "s1", userId: "u" });
+    await buffered.add({ sessionId: "s2", userId: "u" });
+    expect(fake.calls).toEqual([]);
+    await buffered.flush();
+    expect(await fake.hgetall("tm:s1")).toMatchObject({ count: 50 });
+    expect(await fake.hgetall("tm:s2")).toMatchObject({ count: 1 });
+  });
+  it("still alerts once a buffered batch crosses the threshold", async () => {
+    const { redis } = memoryRedis();
+    const alerts: number[] = [];
+    const record = createTokenMetrics({ redis, onAlert: (_u, usage) => alerts.push(usage.useCount) });
+    const buffered = createBufferedTokenMetrics({ record, intervalMs: 60_000, maxSessions: 1 });
+    await buffered.add({ sessionId: "s", userId: "u", count: 1000 });
+    await buffered.add({ sessionId: "s", userId: "u", count: 5 });
+    expect(alerts).toEqual([1005]);
   });
 });

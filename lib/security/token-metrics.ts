@@ -20,6 +20,10 @@ export interface TokenUse {
   sessionId: string;
   userId: string;
   ip?: string | null;
+  /** Uses being reported at once (buffered recorder); default 1. */
+  count?: number;
+  /** When the (last of these) use(s) happened, ms; default now. */
+  at?: number;
 }
 
 export interface TokenUsage {
@@ -47,11 +51,11 @@ export function createTokenMetrics(options: TokenMetricsOptions) {
 
   return async function recordTokenUse(use: TokenUse): Promise<TokenUsage> {
     const key = metricsKey(use.sessionId);
-    const t = now();
+    const t = use.at ?? now();
     const [, , count, first] = await Promise.all([
       redis.hsetnx(key, "first", t),
       redis.hset(key, { last: t }),
-      redis.hincrby(key, "count", 1),
+      redis.hincrby(key, "count", use.count ?? 1),
       redis.hget<number | string>(key, "first"),
       redis.expire(key, policy.ttlSeconds),
     ]);
@@ -75,4 +79,49 @@ export function createTokenMetrics(options: TokenMetricsOptions) {
     });
     return usage;
   };
+}
+
+/**
+ * Per-instance batching in front of `recordTokenUse`: uses are summed per session in memory and written every
+ * `intervalMs` (one pipeline per flush instead of one Redis request per API call), so monitoring stays off the hot
+ * path. Bounded: at `maxSessions` distinct sessions the buffer is flushed early. Alerts are delayed by ≤ intervalMs.
+ */
+export function createBufferedTokenMetrics(options: {
+  record: (use: TokenUse) => Promise<unknown>;
+  intervalMs?: number;
+  maxSessions?: number;
+  now?: () => number;
+  onError?: (err: unknown) => void;
+}) {
+  const intervalMs = options.intervalMs ?? 1_000;
+  const maxSessions = options.maxSessions ?? 10_000;
+  const now = options.now ?? Date.now;
+  let pending = new Map<string, Required<Omit<TokenUse, "ip">> & { ip: string | null }>();
+  let timer: ReturnType<typeof setTimeout> | null = null;
+
+  async function flush(): Promise<void> {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    const batch = [...pending.values()];
+    pending = new Map();
+    await Promise.all(batch.map((use) => options.record(use).catch((err) => options.onError?.(err))));
+  }
+
+  function add(use: TokenUse): Promise<void> {
+    const entry = pending.get(use.sessionId);
+    if (entry) {
+      entry.count += use.count ?? 1;
+      entry.at = now();
+    } else {
+      pending.set(use.sessionId, { sessionId: use.sessionId, userId: use.userId, ip: use.ip ?? null, count: use.count ?? 1, at: now() });
+    }
+    if (pending.size >= maxSessions) return flush();
+    if (!timer) {
+      timer = setTimeout(() => void flush(), intervalMs);
+      timer.unref?.();
+    }
+    return Promise.resolve();
+  }
+
+  return { add, flush };
 }
