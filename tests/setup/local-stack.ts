@@ -8,7 +8,7 @@
  *   never FLUSHALL.
  * - LOCAL_STACK_VERBOSE=1 prints the stack's progress lines.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,9 +20,44 @@ import type {} from "@/tests/helpers/stack";
 
 const root = resolve(fileURLToPath(new URL(".", import.meta.url)), "../..");
 
+/**
+ * A run killed with SIGKILL leaves its throwaway postgres running, re-parented to init: stop it (same test data dir,
+ * so it is ours). A postmaster whose parent is still alive belongs to a live run and is left alone.
+ */
+async function stopLeftoverPostgres(pgDir: string): Promise<void> {
+  const pidFile = resolve(pgDir, "postmaster.pid");
+  if (!existsSync(pidFile)) return;
+  const pid = Number.parseInt(readFileSync(pidFile, "utf8").split("\n")[0] ?? "", 10);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!alive()) return;
+  let ppid = 0;
+  try {
+    ppid = Number(readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /s, "").split(" ")[1]);
+  } catch {
+    throw new Error(`PostgreSQL pid ${pid} still runs on ${pgDir}; stop it (kill -INT ${pid}) or use a different LOCAL_PORT_OFFSET`);
+  }
+  if (ppid !== 1) {
+    throw new Error(
+      `another test run is using ${pgDir} (PostgreSQL pid ${pid}); wait for it or use a different LOCAL_PORT_OFFSET`,
+    );
+  }
+  process.stderr.write(`[local-stack] stopping a leftover test PostgreSQL (pid ${pid}) from an earlier run\n`);
+  process.kill(pid, "SIGINT");
+  for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const offset = parsePortOffset(process.env.LOCAL_PORT_OFFSET);
   const dataDir = resolve(root, `.local/test-${offset}`);
+  await stopLeftoverPostgres(resolve(dataDir, "postgres"));
   await rm(dataDir, { recursive: true, force: true });
   const lines: string[] = [];
   const verbose = process.env.LOCAL_STACK_VERBOSE === "1";
