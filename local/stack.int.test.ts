@@ -104,6 +104,10 @@ describe("local stack", () => {
       expect(await applyMigrations(url, dir)).toEqual([]); // idempotent
       await writeFile(resolve(dir, "20260103000000_broken.sql"), "insert into t1 values (3); select * from no_such_table;");
       await expect(applyMigrations(url, dir)).rejects.toThrow(/migration 20260103000000_broken\.sql failed: .*no_such_table/);
+      await writeFile(resolve(dir, "20260102000000_clash.sql"), "select 1;");
+      await expect(applyMigrations(url, dir)).rejects.toThrow(
+        "migrations 20260102000000_clash.sql and 20260102000000_second.sql share the version 20260102000000",
+      );
       await withClient(url, async (c) => {
         expect((await c.query("select x from t1 order by x")).rows).toEqual([{ x: 1 }, { x: 2 }]); // broken one rolled back
         const versions = await c.query("select version from supabase_migrations.schema_migrations order by 1");

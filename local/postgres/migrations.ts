@@ -48,6 +48,13 @@ export async function applyMigrations(databaseUrl: string, dir: string): Promise
   } catch {
     return [];
   }
+  const versions = new Map<string, string>();
+  for (const file of files) {
+    const version = /^([^_]+)/.exec(file)?.[1] ?? file;
+    const other = versions.get(version);
+    if (other) throw new Error(`migrations ${other} and ${file} share the version ${version}; rename one`);
+    versions.set(version, file);
+  }
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   const applied: AppliedMigration[] = [];
