@@ -7,7 +7,7 @@ test.describe("sign in and out", () => {
 
     // Sign-out is a POST from the header; the response clears site data and sends us to /login.
     const signOut = page.waitForResponse((r) => r.url().endsWith("/auth/sign-out") && r.request().method() === "POST");
-    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("banner").getByRole("button", { name: "Sign out", exact: true }).click();
     const response = await signOut;
     expect(response.status()).toBe(303);
     expect((await response.allHeaders())["clear-site-data"]).toBe('"cache", "cookies", "storage"');
