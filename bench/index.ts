@@ -3,9 +3,11 @@
  * Add a bench by adding an entry to BENCHES (name → async function that logs its own results).
  */
 import { benchAccount } from "./account";
+import { benchMiddleware } from "./middleware";
 
 export const BENCHES: Record<string, () => Promise<unknown>> = {
   account: () => benchAccount(),
+  middleware: () => benchMiddleware(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
