@@ -32,7 +32,10 @@ async function codeAt(secret: string, offsetSteps = 0) {
 
 describe("TOTP enrolment and verification", () => {
   it("enrols with an SVG QR code and otpauth URI, verifies to aal2 with amr totp+password, lists the factor as verified", async () => {
-    const { sb, email } = await signedIn();
+    const { sb, email, password } = await signedIn();
+    // another aal1 session of the same user, ended by the successful verification (GoTrue)
+    const other = srv.client();
+    expect((await other.auth.signInWithPassword({ email, password })).error).toBeNull();
     const events: string[] = [];
     sb.auth.onAuthStateChange((e) => void events.push(e));
     const { data: enrolled, error } = await sb.auth.mfa.enroll({ factorType: "totp", friendlyName: "phone app", issuer: "MindRoom" });
@@ -71,6 +74,9 @@ describe("TOTP enrolment and verification", () => {
 
     const aal = await sb.auth.mfa.getAuthenticatorAssuranceLevel();
     expect(aal.data).toMatchObject({ currentLevel: "aal2", nextLevel: "aal2" });
+    const ended = await other.auth.getUser(); // the server said session_not_found; auth-js reports a missing session
+    expect(ended.error?.name).toBe("AuthSessionMissingError");
+    expect(ended.data.user).toBeNull();
     const after = await sb.auth.mfa.listFactors();
     expect(after.data?.totp.map((f) => f.id)).toEqual([enrolled.id]);
     const rows = await srv.query<{ aal: string; factor_id: string }>("select aal::text, factor_id from auth.sessions where user_id = $1", [claims.sub]);
