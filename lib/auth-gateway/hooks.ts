@@ -3,6 +3,7 @@
  *
  * Register a hook by adding it to one of the arrays below (one line per hook, with its owner), e.g.
  *   import { gatewayRateLimit } from "@/lib/security/rate-limit-gateway";
+import { passwordPolicyGate } from "@/lib/password-policy-gateway";
  *   export const beforeProxyHooks: BeforeProxyHook[] = [gatewayRateLimit];
  *
  * - `beforeProxyHooks` run in order before the upstream call; the first one that returns a Response short-circuits
@@ -16,6 +17,7 @@
  * `ctx.body` and `result.body` may hold passwords and tokens: never log them.
  */
 import { gatewayRateLimit } from "@/lib/security/rate-limit-gateway";
+import { passwordPolicyGate } from "@/lib/password-policy-gateway";
 import { authBlockGate, revokeAfterPasswordChange, revokeOnLogout, revokeOnSignOut, snapshotBeforePasswordChange, trackAuthOutcome } from "@/lib/auth/gateway-hooks";
 
 export type GatewayContext = {
@@ -55,6 +57,7 @@ export const beforeProxyHooks: BeforeProxyHook[] = [
   authBlockGate, // issue 4 (token security): 429 while the IP/account is blocked after repeated auth failures
   gatewayRateLimit, // issue 5 (middleware/rate limits): body-keyed limits (per email, IP+email, identifier)
   revokeOnLogout, // issue 4: /logout (each scope) denylists the ended sessions' access tokens
+  passwordPolicyGate, // issue 6 (user journeys): ASVS password rules enforced server-side on PUT /user and /signup
   snapshotBeforePasswordChange, // issue 4: remember the other sessions before a password change ends them
 ];
 

@@ -52,7 +52,7 @@ export function InviteClient() {
     const supabase = clientRef.current ?? createClient();
     const { error } = await supabase.auth.updateUser({ password });
     if (error) {
-      if (error.code === "weak_password") return "This password is too weak. Choose a longer or less common one.";
+      if (error.code === "weak_password") return error.message || "This password is too weak. Choose a longer or less common one.";
       if (error.status === 429) return "Too many attempts. Please wait a few minutes and try again.";
       if (error.status === 401 || error.status === 403) return "Your invitation session has ended. Open the invitation link again or ask for a new invitation.";
       return "We could not set your password. Please try again.";

@@ -77,7 +77,7 @@ export function ResetPasswordClient({ compromised }: { compromised: boolean }) {
     if (error) {
       debug("updateUser failed", error.code);
       if (error.code === "same_password") return "Your new password must be different from the old one.";
-      if (error.code === "weak_password") return "This password is too weak. Choose a longer or less common one.";
+      if (error.code === "weak_password") return error.message || "This password is too weak. Choose a longer or less common one.";
       if (error.status === 429) return "Too many attempts. Please wait a few minutes and try again.";
       if (error.code === "insufficient_aal") {
         setPhase("mfa");
