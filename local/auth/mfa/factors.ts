@@ -22,6 +22,8 @@ export type ChallengeRow = {
   verified_at: Date | null;
   ip_address: string;
   otp_code: string | null;
+  /** the challenge was created from `requestIp` (compared as inet, so IPv6 spellings do not matter) */
+  same_ip: boolean;
 };
 
 /** GoTrue's factor expiry: unverified, never-challenged factors older than this are removed on enrol. */
@@ -70,11 +72,17 @@ export async function insertChallenge(db: Queryable, c: { id: string; factorId: 
   return rows[0]!.created_at;
 }
 
-export async function findChallenge(db: Queryable, factorId: string, challengeId: string, lock = false): Promise<ChallengeRow | null> {
+export async function findChallenge(
+  db: Queryable,
+  factorId: string,
+  challengeId: string,
+  requestIp: string,
+  lock = false,
+): Promise<ChallengeRow | null> {
   const { rows } = await db.query<ChallengeRow>(
-    `select id, factor_id, created_at, verified_at, host(ip_address) as ip_address, otp_code
+    `select id, factor_id, created_at, verified_at, host(ip_address) as ip_address, otp_code, ip_address = $3::inet as same_ip
        from auth.mfa_challenges where id = $1 and factor_id = $2${lock ? " for update" : ""}`,
-    [challengeId, factorId],
+    [challengeId, factorId, requestIp],
   );
   return rows[0] ?? null;
 }

@@ -143,9 +143,9 @@ export function register(app: Hono, ctx: AuthContext): void {
     const ip = requestIp(c);
     let expired: HttpError | null = null;
     const session = await withTransaction(ctx, async (db) => {
-      const challenge = await findChallenge(db, factor.id, challengeId, true);
+      const challenge = await findChallenge(db, factor.id, challengeId, ip, true);
       if (!challenge) throw unprocessable("mfa_factor_not_found", "MFA factor with the provided challenge ID not found");
-      if (challenge.verified_at || challenge.ip_address !== ip) {
+      if (challenge.verified_at || !challenge.same_ip) {
         throw unprocessable("mfa_ip_address_mismatch", "Challenge and verify IP addresses mismatch.");
       }
       if (Date.now() > challenge.created_at.getTime() + ctx.config.mfaChallengeExpiryDuration * 1000) {
