@@ -5,6 +5,8 @@ import { randomUUID } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { createClient, type Session, type SupabaseClient } from "@supabase/supabase-js";
 import { generate } from "otplib";
+import { createServerClient } from "@supabase/ssr";
+import { AUTH_COOKIE_NAME } from "@/lib/supabase/cookie";
 import { Pool } from "pg";
 import { freePort } from "@/local/ports";
 import { verifyAuditChain } from "@/lib/audit/verify-chain";
@@ -323,5 +325,74 @@ describe("admin API (admin + aal2 only)", () => {
       events.rows = (await pool.query("SELECT details->>'action' AS action FROM public.audit_logs WHERE event = 'authz_admin' AND actor_user_id = $1", [aal2.user.id])).rows;
     }
     expect(events.rows.map((r) => r.action).sort()).toEqual(["ban_user", "delete_user"]);
+  });
+});
+
+describe("cookie sessions and gateway failure tracking", () => {
+  /** The Cookie header @supabase/ssr would hold for this session (written by the real library). */
+  async function sessionCookie(app: NextInstance, session: Session): Promise<string> {
+    const jar = new Map<string, string>();
+    const c = createServerClient(app.url, env.NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY, {
+      cookieOptions: { name: AUTH_COOKIE_NAME },
+      cookies: {
+        getAll: () => [...jar].map(([name, value]) => ({ name, value })),
+        setAll: (cookies) => cookies.forEach(({ name, value }) => (value ? jar.set(name, value) : jar.delete(name))),
+      },
+    });
+    const { error } = await c.auth.setSession({ access_token: session.access_token, refresh_token: session.refresh_token });
+    if (error) throw error;
+    return [...jar].map(([n, v]) => `${n}=${v}`).join("; ");
+  }
+
+  it("GET /api/my/account accepts the cookie session; cookie-authenticated state changes need an allowed Origin", async () => {
+    const s = await device(await newUser());
+    const cookie = await sessionCookie(A, s);
+    const me = await fetch(`${A.url}/api/my/account`, { headers: { cookie, "x-forwarded-for": randomIp() } });
+    expect(me.status).toBe(200);
+    expect(((await me.json()) as { session_id: string }).session_id).toBe(sid(s));
+    const noOrigin = await fetch(`${B.url}/api/my/sessions/revoke-all`, { method: "POST", headers: { cookie, "x-forwarded-for": randomIp() } });
+    expect(noOrigin.status).toBe(403);
+    expect((await account(A, s.access_token)).status).toBe(200);
+    const withOrigin = await fetch(`${B.url}/api/my/sessions/revoke-all`, { method: "POST", headers: { cookie, origin: B.url, "x-forwarded-for": randomIp() } });
+    expect(withOrigin.status).toBe(200);
+    expect(await refusedWithin(s.access_token)).toBeLessThan(1000);
+    expect((await fetch(`${A.url}/api/my/account`, { headers: { cookie, "x-forwarded-for": randomIp() } })).status).toBe(401);
+  });
+
+  it("5 failed password sign-ins via the gateway block the account (even with the right password, from another IP); audited", async () => {
+    const email = await newUser();
+    const via = (ip: string) =>
+      createClient(A.url, env.NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY, { auth: { persistSession: false, autoRefreshToken: false }, global: { headers: { "x-forwarded-for": ip } } });
+    const attacker = via(randomIp());
+    for (let i = 0; i < 5; i++) {
+      const { error } = await attacker.auth.signInWithPassword({ email, password: `wrong-${i}-password` });
+      expect(error?.status).toBe(400);
+    }
+    // failure tracking runs after the response (after()): wait until the lock shows up
+    let blocked = false;
+    for (let i = 0; i < 40 && !blocked; i++) {
+      const res = await fetch(`${B.url}/auth/v1/token?grant_type=password`, {
+        method: "POST",
+        headers: { apikey: env.NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY, "content-type": "application/json", "x-forwarded-for": randomIp() },
+        body: JSON.stringify({ email, password }),
+      });
+      blocked = res.status === 429;
+      if (blocked) expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(1700);
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(blocked).toBe(true);
+    // another account from a fresh IP is unaffected; its success is audited
+    const other = await newUser();
+    const ok = await via(randomIp()).auth.signInWithPassword({ email: other, password });
+    expect(ok.error).toBeNull();
+    const events = async () =>
+      (await pool.query("SELECT event FROM public.audit_logs WHERE target = $1 OR actor_user_id = $2", [`acct:${email}`, ok.data.user!.id])).rows.map((r) => r.event);
+    let seen: string[] = [];
+    for (let i = 0; i < 50; i++) {
+      seen = await events();
+      if (seen.includes("authn_login_lock") && seen.includes("authn_login_success")) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(seen).toEqual(expect.arrayContaining(["authn_login_fail_max", "authn_login_lock", "authn_login_success"]));
   });
 });
