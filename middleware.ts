@@ -4,12 +4,13 @@
  */
 import type { NextFetchEvent, NextRequest } from "next/server";
 import { NextResponse } from "next/server";
+import { queueAuditEventFromEdge } from "@/lib/audit/edge";
 import type { AuditEventInput } from "@/lib/audit/types";
 import { serverEnv } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { redis } from "@/lib/redis";
 import { createAuthMonitor } from "@/lib/security/auth-monitor";
-import { createEdgePipeline } from "@/lib/security/edge-pipeline";
+import { benchBypassAllowed, createEdgePipeline } from "@/lib/security/edge-pipeline";
 import { createRateLimiter } from "@/lib/security/rate-limit";
 import { parseAllowedHosts } from "@/lib/security/trusted-hosts";
 import { updateSession } from "@/lib/supabase/middleware";
@@ -17,16 +18,19 @@ import { updateSession } from "@/lib/supabase/middleware";
 let pipeline: ReturnType<typeof createEdgePipeline> | undefined;
 let bypass = false;
 
-function securityEvent(event: AuditEventInput): void {
+/**
+ * Security events from the Edge: mirrored to the structured log (which survives a Redis outage — the case the
+ * rate-limit store failure events are about) and queued for the Node side's audit writer.
+ */
+function securityEvent(event: AuditEventInput): Promise<void> {
   logger.warn("security_event", { ...event });
+  return queueAuditEventFromEdge(event).catch(() => undefined);
 }
 
 function build(): ReturnType<typeof createEdgePipeline> {
   const env = serverEnv();
   const allowedHosts = parseAllowedHosts(env.ALLOWED_HOSTS);
-  // Benchmark switch (bench/middleware.ts): honoured only when every allowed host is a loopback name, so a deployment
-  // on a real host cannot turn the middleware off with an environment variable.
-  bypass = process.env.MIDDLEWARE_BYPASS === "bench" && allowedHosts.every(({ hostname }) => ["localhost", "127.0.0.1", "[::1]"].includes(hostname));
+  bypass = benchBypassAllowed(process.env.MIDDLEWARE_BYPASS, allowedHosts);
   const monitor = createAuthMonitor({ redis: redis(), audit: securityEvent });
   const secure = new URL(env.NEXT_PUBLIC_SITE_URL).protocol === "https:";
   return createEdgePipeline({
@@ -37,12 +41,12 @@ function build(): ReturnType<typeof createEdgePipeline> {
     limiter: createRateLimiter({
       redis,
       onStoreFailure: (failure) =>
-        securityEvent({ event: "sys_monitor", outcome: "failure", target: `rate_limit:${failure.policy}`, details: { control: "rate_limit_store", ...failure, fallback: "memory" } }),
+        void securityEvent({ event: "sys_monitor", outcome: "failure", target: `rate_limit:${failure.policy}`, details: { control: "rate_limit_store", ...failure, fallback: "memory" } }),
     }),
     checkBlocked: (subject) => monitor.checkBlocked(subject),
     audit: securityEvent,
     onControlFailure: (control, error) =>
-      securityEvent({ event: "sys_monitor", outcome: "failure", target: control, details: { control, error: error instanceof Error ? error.name : "unknown" } }),
+      void securityEvent({ event: "sys_monitor", outcome: "failure", target: control, details: { control, error: error instanceof Error ? error.name : "unknown" } }),
     updateSession: (request) =>
       updateSession(request, { supabaseUrl: env.NEXT_PUBLIC_SUPABASE_URL, publishableKey: env.NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY, secure }),
   });

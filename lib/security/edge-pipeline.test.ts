@@ -1,7 +1,7 @@
 import { NextRequest } from "next/server";
 import { describe, expect, it, vi } from "vitest";
 import type { AuditEventInput } from "@/lib/audit/types";
-import { createEdgePipeline, unverifiedSubject, type EdgePipelineOptions } from "./edge-pipeline";
+import { benchBypassAllowed, createEdgePipeline, unverifiedSubject, type EdgePipelineOptions } from "./edge-pipeline";
 import type { RateLimiter, RateLimitResult } from "./rate-limit";
 import { parseAllowedHosts } from "./trusted-hosts";
 
@@ -149,5 +149,15 @@ describe("unverifiedSubject", () => {
     [token({ sub: "abc-123" }), "abc-123"],
   ])("%j → %j", (header, expected) => {
     expect(unverifiedSubject(header)).toBe(expected);
+  });
+});
+
+describe("benchBypassAllowed", () => {
+  it("allows the bench switch only for loopback-only deployments", () => {
+    expect(benchBypassAllowed("bench", parseAllowedHosts("127.0.0.1:3000,localhost:3000"))).toBe(true);
+    expect(benchBypassAllowed("bench", parseAllowedHosts("127.0.0.1:3000,app.example.com"))).toBe(false);
+    expect(benchBypassAllowed("bench", parseAllowedHosts("*.localhost"))).toBe(false);
+    expect(benchBypassAllowed("1", parseAllowedHosts("127.0.0.1:3000"))).toBe(false);
+    expect(benchBypassAllowed(undefined, parseAllowedHosts("127.0.0.1:3000"))).toBe(false);
   });
 });

@@ -112,6 +112,16 @@ async function checkBlock(options: EdgePipelineOptions, ip: string | null) {
   }
 }
 
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * The benchmark switch (bench/middleware.ts): MIDDLEWARE_BYPASS=bench turns the middleware off ONLY when every allowed
+ * host is a loopback name, so a deployment on a real host cannot be switched off by an environment variable.
+ */
+export function benchBypassAllowed(flag: string | undefined, allowedHosts: readonly HostPattern[]): boolean {
+  return flag === "bench" && allowedHosts.length > 0 && allowedHosts.every(({ hostname, wildcard }) => !wildcard && LOOPBACK_HOSTS.has(hostname));
+}
+
 function edgeIdentifier(name: RateLimitPolicyName, ipIdentifier: string, request: NextRequest): string {
   if (policy(name).key === "user") {
     const sub = unverifiedSubject(request.headers.get("authorization"));

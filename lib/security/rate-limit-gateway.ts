@@ -4,6 +4,7 @@
  * per-identifier limits from the one policy table (lib/security/rate-limit-policy.ts).
  */
 import type { BeforeProxyHook, GatewayContext } from "@/lib/auth-gateway/hooks";
+import { auditEvent } from "@/lib/audit";
 import type { AuditSink } from "@/lib/audit/types";
 import { logger } from "@/lib/logger";
 import { ipKey } from "./client-ip";
@@ -57,5 +58,8 @@ export function createGatewayRateLimit(check: Check, audit: AuditSink): BeforePr
   };
 }
 
-/** The hook with the process-wide limiter; refusals are logged (the audit hook registered by lib/audit records them). */
-export const gatewayRateLimit: BeforeProxyHook = createGatewayRateLimit(checkRateLimit, (event) => logger.warn("security_event", { ...event }));
+/** The hook with the process-wide limiter; refusals go to the audit log (and the structured log). */
+export const gatewayRateLimit: BeforeProxyHook = createGatewayRateLimit(checkRateLimit, (event) => {
+  logger.warn("security_event", { ...event });
+  auditEvent(event);
+});

@@ -10,6 +10,7 @@
  */
 import { Ratelimit } from "@upstash/ratelimit";
 import type { Redis } from "@upstash/redis";
+import { queueAuditEventFromEdge } from "@/lib/audit/edge";
 import { logger } from "@/lib/logger";
 import { redis } from "@/lib/redis";
 import { MemoryLimiter } from "./memory-limiter";
@@ -204,8 +205,12 @@ let defaultLimiter: RateLimiter | undefined;
 export function checkRateLimit(name: RateLimitPolicyName, identifier: string): Promise<RateLimitResult> {
   defaultLimiter ??= createRateLimiter({
     redis,
-    onStoreFailure: (failure) =>
-      logger.warn("security_event", { event: "sys_monitor", outcome: "failure", target: `rate_limit:${failure.policy}`, details: { control: "rate_limit_store", ...failure, fallback: "memory" } }),
+    onStoreFailure: (failure) => {
+      const event = { event: "sys_monitor", outcome: "failure", target: `rate_limit:${failure.policy}`, details: { control: "rate_limit_store", ...failure, fallback: "memory" } } as const;
+      // The log line survives the outage; the queued copy reaches the audit table if the store recovers in time.
+      logger.warn("security_event", { ...event });
+      void queueAuditEventFromEdge(event).catch(() => undefined);
+    },
   });
   return defaultLimiter.check(name, identifier);
 }
