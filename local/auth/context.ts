@@ -2,6 +2,7 @@
  * The shared context every route module receives, plus request helpers (JSON body parsing with GoTrue's
  * errors, API-key gateway mapping, bearer authentication, admin checks, client IP / user agent).
  */
+import { timingSafeEqual } from "node:crypto";
 import { isIP } from "node:net";
 import type { Context } from "hono";
 import type { Pool } from "pg";
@@ -177,24 +178,20 @@ export function userAgent(c: Context): string | null {
 export function bearerToken(c: Context, ctx: AuthContext): string | null {
   const auth = c.req.header("authorization");
   const m = auth ? /^Bearer\s+(\S+)\s*$/i.exec(auth) : null;
-  const apikey = c.req.header("apikey");
-  const mapKey = (k: string): string | null => {
-    if (k === ctx.apiKeys.publishableKey) return ctx.apiKeys.anonKey;
-    if (k === ctx.apiKeys.secretKey) return ctx.apiKeys.serviceRoleKey;
-    return null;
-  };
   if (m && !m[1]!.startsWith("sb_")) return m[1]!;
-  if (m) {
-    const mapped = mapKey(m[1]!);
-    if (!mapped) throw new HttpError(401, "", "Invalid API key", { hint: "Double check your Supabase `anon` or `service_role` API key." });
-    return mapped;
-  }
-  if (apikey && apikey.startsWith("sb_")) {
-    const mapped = mapKey(apikey);
-    if (!mapped) throw new HttpError(401, "", "Invalid API key", { hint: "Double check your Supabase `anon` or `service_role` API key." });
-    return mapped;
-  }
-  return null;
+  // like the gateway: a project key maps to its role JWT, the apikey header deciding when both are sent
+  const apikey = c.req.header("apikey");
+  const key = apikey?.startsWith("sb_") ? apikey : m ? m[1]! : null;
+  if (!key) return null;
+  if (sameKey(key, ctx.apiKeys.secretKey)) return ctx.apiKeys.serviceRoleKey;
+  if (sameKey(key, ctx.apiKeys.publishableKey)) return ctx.apiKeys.anonKey;
+  throw new HttpError(401, "", "Invalid API key", { hint: "Double check your Supabase `anon` or `service_role` API key." });
+}
+
+function sameKey(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /** Verify a JWT with the server's keys → claims, or 403 bad_jwt. */
