@@ -149,13 +149,15 @@ export function optObject(body: Body, field: string): Record<string, unknown> | 
   return v as Record<string, unknown>;
 }
 
-/** The client IP GoTrue records: Sb-Forwarded-For, else first X-Forwarded-For, else the socket address. */
+/** The client IP GoTrue records: a valid leftmost Sb-Forwarded-For, else the first valid X-Forwarded-For entry, else the socket. */
 export function clientIp(c: Context): string | null {
-  for (const name of ["sb-forwarded-for", "x-forwarded-for"]) {
-    const raw = c.req.header(name);
-    if (raw) {
-      const first = raw.split(",", 1)[0]!.trim();
-      if (isIP(first)) return first;
+  const sbff = c.req.header("sb-forwarded-for")?.split(",", 1)[0]!.trim();
+  if (sbff && isIP(sbff)) return sbff;
+  const xff = c.req.header("x-forwarded-for");
+  if (xff) {
+    for (const part of xff.split(",")) {
+      const ip = part.trim();
+      if (isIP(ip)) return ip;
     }
   }
   const incoming = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming;

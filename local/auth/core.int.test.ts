@@ -71,7 +71,7 @@ describe("local/auth with autoconfirm (Supabase CLI default)", () => {
   it("password sign-in: session, exact invalid_credentials error, stores ip/user agent/aal", async () => {
     const addr = email("signin");
     await t.client().auth.signUp({ email: addr, password: PASSWORD });
-    const c = t.client({ headers: { "User-Agent": "vitest-agent/1.0", "X-Forwarded-For": "203.0.113.7" } });
+    const c = t.client({ headers: { "User-Agent": "vitest-agent/1.0", "X-Forwarded-For": "unknown, 203.0.113.7, 10.0.0.1" } });
     const { data, error } = await c.auth.signInWithPassword({ email: addr, password: PASSWORD });
     expect(error).toBeNull();
     const rows = await sessionsOf(t, data.user!.id);
@@ -517,6 +517,10 @@ describe("local/auth without autoconfirm, strict refresh reuse and low rate limi
     expect(await limited.json()).toEqual({ code: "over_request_rate_limit", message: "Request rate limit reached" });
     expect((await hit("198.51.100.2")).status).toBe(400);
     expect((await hit(null)).status).toBe(400);
+    // like GoTrue, a Sb-Forwarded-For that is not an IP address does not key a limit
+    const garbage = [];
+    for (let i = 0; i < 32; i++) garbage.push((await hit("not-an-ip")).status);
+    expect(garbage.every((s) => s === 400)).toBe(true);
 
     // signup shares GOTRUE_RATE_LIMIT_OTP (3 here) through supabase-js
     const c = t.client({ headers: { "Sb-Forwarded-For": "198.51.100.9" } });

@@ -3,6 +3,7 @@
  * `burst` capacity) keyed by the client IP taken from `Sb-Forwarded-For` (or GOTRUE_RATE_LIMIT_HEADER).
  * As in GoTrue, a request without that header is not IP-limited.
  */
+import { isIP } from "node:net";
 import type { Context } from "hono";
 import type { AuthConfig } from "./config";
 import { tooManyRequests } from "./errors";
@@ -86,16 +87,16 @@ export function createLimiters(cfg: AuthConfig["rateLimit"]) {
 
 export type Limiters = ReturnType<typeof createLimiters>;
 
-/** The key GoTrue rate-limits on: first value of Sb-Forwarded-For, else of the configured header, else none. */
+/**
+ * The key GoTrue rate-limits on: a valid IP as leftmost Sb-Forwarded-For value, else the first value of
+ * GOTRUE_RATE_LIMIT_HEADER when configured, else none (not limited).
+ */
 export function rateLimitKey(c: Context, header: string): string | null {
-  for (const name of ["Sb-Forwarded-For", header]) {
-    if (!name) continue;
-    const raw = c.req.header(name);
-    if (!raw) continue;
-    const first = raw.split(",", 1)[0]!.trim();
-    if (first) return first;
-  }
-  return null;
+  const sbff = c.req.header("Sb-Forwarded-For")?.split(",", 1)[0]!.trim();
+  if (sbff && isIP(sbff)) return sbff;
+  if (!header) return null;
+  const first = c.req.header(header)?.split(",", 1)[0]!.trim();
+  return first || null;
 }
 
 /** Throws 429 over_request_rate_limit when the request's IP bucket for `name` is exhausted. */
