@@ -70,7 +70,8 @@ export const authBlockGate: BeforeProxyHook = async (ctx) => {
   if (kind !== "password" && kind !== "verify" && kind !== "mfa") return undefined;
   const status = await authMonitor().checkBlocked({ ip: ctx.ip, account: await accountOf(ctx, kind) });
   if (!status.blocked) return undefined;
-  return gatewayError(429, "over_request_rate_limit", "Too many failed attempts. Try again later.", {
+  // The duration is in the message too: supabase-js exposes only the message to the page, not Retry-After.
+  return gatewayError(429, "over_request_rate_limit", `Too many failed attempts. Try again in ${status.retryAfterSeconds} seconds.`, {
     "retry-after": String(status.retryAfterSeconds),
     "cache-control": "no-store",
   });

@@ -161,3 +161,12 @@ export async function fillNewPassword(page: Page, password: string, submit: stri
   await page.getByLabel("Confirm new password").fill(password);
   await page.getByRole("button", { name: submit }).click();
 }
+
+/** The access token in a context's auth cookie (chunked `sb-mindroom-auth.N` cookies joined). */
+export async function accessTokenOf(context: BrowserContext): Promise<string> {
+  const cookies = (await context.cookies(APP_URL)).filter((c) => c.name === AUTH_COOKIE_NAME || c.name.startsWith(`${AUTH_COOKIE_NAME}.`));
+  cookies.sort((a, b) => a.name.localeCompare(b.name, "en", { numeric: true }));
+  const raw = cookies.map((c) => c.value).join("");
+  const json = raw.startsWith("base64-") ? Buffer.from(raw.slice(7), "base64url").toString("utf8") : decodeURIComponent(raw);
+  return (JSON.parse(json) as { access_token: string }).access_token;
+}

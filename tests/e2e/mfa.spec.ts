@@ -1,7 +1,7 @@
 /** TOTP enrolment on /account, then sign-in requires the code (codes from otplib). */
 import { expect, test, type Page } from "@playwright/test";
 import { generate } from "otplib";
-import { createUser, errorAlert, expectNoCspViolations, isolateIp, signInViaApi, watchCsp } from "./journey-helpers";
+import { createUser, errorAlert, expectAccessible, expectNoCspViolations, screenshots, isolateIp, signInViaApi, watchCsp } from "./journey-helpers";
 
 const code = (secret: string, steps = 0) => generate({ secret, epoch: Math.floor(Date.now() / 1000) + steps * 30 });
 
@@ -18,7 +18,7 @@ test.describe("two-step verification", () => {
     await isolateIp(context);
   });
 
-  test("enrol an authenticator, then sign-in asks for the code; a wrong code is refused", async ({ page, context }) => {
+  test("enrol an authenticator, then sign-in asks for the code; a wrong code is refused", async ({ page, context }, testInfo) => {
     const csp = watchCsp(page);
     const user = await createUser("mfa");
     await signInViaApi(context, user.email, user.password);
@@ -36,6 +36,8 @@ test.describe("two-step verification", () => {
     await expect(page).toHaveURL(/\/login$/);
     await passwordStep(page, user.email, user.password);
     await expect(page.getByLabel("Authentication code")).toBeVisible();
+    await expectAccessible(page, "login-mfa-step", testInfo);
+    await screenshots(page, "login-mfa-step", testInfo);
     // Skipping the code step does not open the account: /account sends the aal1 session back to the code step.
     await page.goto("/account");
     await expect(page).toHaveURL(/\/login\?mfa=1/);
@@ -51,5 +53,15 @@ test.describe("two-step verification", () => {
     await expect(page).toHaveURL(/\/account$/);
     await expect(page.getByTestId("mfa-status")).toBeVisible();
     expectNoCspViolations(csp);
+  });
+
+  test("when sign-in is limited, the page says for how long", async ({ page }) => {
+    const user = await createUser("limited");
+    for (let i = 0; i < 6; i++) {
+      await passwordStep(page, user.email, `wrong-password-${i}`);
+      await expect(errorAlert(page)).not.toBeEmpty();
+      if (/Too many/.test((await errorAlert(page).textContent()) ?? "")) break;
+    }
+    await expect(errorAlert(page)).toContainText(/Too many sign-in attempts\. Try again in \d+ (minute|second)s?\./);
   });
 });
