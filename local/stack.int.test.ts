@@ -92,7 +92,9 @@ describe("local stack", () => {
     const env = stackEnv();
     const db = `mig_test_${process.pid}`;
     await withClient(env.DATABASE_URL, (c) => c.query(`drop database if exists ${db}`).then(() => c.query(`create database ${db}`)));
-    const url = env.DATABASE_URL.replace(/\/postgres$/, `/${db}`);
+    const u = new URL(env.DATABASE_URL);
+    u.pathname = `/${db}`;
+    const url = u.toString();
     try {
       const dir = await tempDir("migrations");
       await writeFile(resolve(dir, "20260101000000_first.sql"), "create table t1 (x int); insert into t1 values (1);");
@@ -151,7 +153,8 @@ describe("npm run local (local/cli.ts)", () => {
     }
     expect(offset).toBeGreaterThan(0);
     const dataDir = await tempDir("cli-run");
-    const { child, exit, output } = runCli({ LOCAL_PORT_OFFSET: String(offset), LOCAL_DATA_DIR: dataDir });
+    // DATABASE_URL cleared: this test is about the embedded PostgreSQL even when the suite runs against another database.
+    const { child, exit, output } = runCli({ LOCAL_PORT_OFFSET: String(offset), LOCAL_DATA_DIR: dataDir, DATABASE_URL: "" });
     const deadline = Date.now() + 30_000; // the cold-start budget
     while (!output().includes("ready in") && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
     expect(output()).toContain("Local services ready in");
@@ -161,7 +164,7 @@ describe("npm run local (local/cli.ts)", () => {
     expect(await exit).toBe(0);
     expect(output()).toContain("stopped.");
     let alive = true;
-    for (let i = 0; i < 50 && alive; i++) {
+    for (let i = 0; i < 200 && alive; i++) {
       try {
         process.kill(pid, 0);
         await new Promise((r) => setTimeout(r, 100));
