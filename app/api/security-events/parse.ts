@@ -84,6 +84,9 @@ export type ParseResult = { ok: true; events: AuditEventInput[] } | { ok: false;
 
 export function parseSecurityEvents(contentType: string, text: string, base: Omit<AuditEventInput, "event" | "outcome">): ParseResult {
   const type = contentType.split(";")[0]?.trim().toLowerCase() ?? "";
+  if (!["application/csp-report", "application/reports+json", "application/json"].includes(type)) {
+    return { ok: false, status: 415, message: "Unsupported content type." };
+  }
   let json: unknown;
   try {
     json = JSON.parse(text);
