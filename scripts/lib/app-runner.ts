@@ -233,4 +233,12 @@ export async function runApp(options: RunOptions): Promise<void> {
     "",
   ];
   log(lines.join("\n"));
+  if (options.mode === "dev") {
+    // Compile the routes of the first sign-in in the background, so the first click does not wait for Turbopack.
+    for (const route of ["/auth/v1/settings", "/account", "/api/health"]) {
+      void fetch(`${appUrl}${route}`, { redirect: "manual", signal: AbortSignal.timeout(120_000) })
+        .then((response) => response.body?.cancel())
+        .catch(() => {});
+    }
+  }
 }
