@@ -55,6 +55,9 @@ function expectNoncedScripts(html: string, csp: string | null): string {
   const scripts = html.match(/<script\b[^>]*>/g) ?? [];
   expect(scripts.length).toBeGreaterThan(0);
   for (const tag of scripts) expect(tag, tag).toContain(`nonce="${nonce}"`);
+  // style-src has no 'unsafe-inline': inline style attributes and unnonced <style> elements would be blocked.
+  expect(html).not.toMatch(/<[a-z][^>]*\sstyle="/i);
+  for (const tag of html.match(/<style\b[^>]*>/g) ?? []) expect(tag, tag).toContain(`nonce="${nonce}"`);
   return nonce!;
 }
 
