@@ -63,6 +63,41 @@ export function buildApp(ctx: AuthContext): Hono {
     }
   });
 
+  // Body size: anything over the limit is read and discarded (up to 16 MiB, so the client gets to read the 413,
+  // beyond that the connection is dropped) and refused. Chunked bodies are counted while streaming.
+  const max = ctx.config.maxBodyBytes;
+  const DRAIN_MAX = 16 * 1024 * 1024;
+  const tooLarge = () => new HttpError(413, "request_entity_too_large", `Request body too large (max ${max} bytes)`);
+  root.use("*", async (c, next) => {
+    const declared = c.req.header("content-length");
+    if (declared !== undefined) {
+      const len = Number(declared);
+      if (!Number.isFinite(len) || len > max) {
+        if (Number.isFinite(len) && len <= DRAIN_MAX) await c.req.arrayBuffer().catch(() => undefined);
+        return errorResponse(c, tooLarge());
+      }
+      return next();
+    }
+    const body = c.req.raw.body;
+    if (!body) return next();
+    const reader = body.getReader();
+    const chunks: Uint8Array[] = [];
+    let total = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > DRAIN_MAX) break;
+      if (total <= max) chunks.push(value);
+    }
+    if (total > max) {
+      await reader.cancel().catch(() => undefined);
+      return errorResponse(c, tooLarge());
+    }
+    c.req.raw = new Request(c.req.raw.url, { method: c.req.raw.method, headers: c.req.raw.headers, body: Buffer.concat(chunks) });
+    return next();
+  });
+
   const api = new Hono();
   for (const mod of routeModules) mod.register(api, ctx);
   root.route("/auth/v1", api);

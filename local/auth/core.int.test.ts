@@ -380,6 +380,18 @@ describe("local/auth with autoconfirm (Supabase CLI default)", () => {
       expect(await res.json()).toMatchObject({ code });
       expect(res.headers.get("x-sb-error-code")).toBe(code);
     }
+    // a chunked body (no Content-Length) over the limit is cut off too
+    const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 40) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    const chunked = await fetch(`${t.url}/auth/v1/signup`, { method: "POST", headers: V, body: stream, duplex: "half" } as RequestInit);
+    expect(chunked.status).toBe(413);
+    expect(await chunked.json()).toMatchObject({ code: "request_entity_too_large" });
     const unknownGrant = await post("/token?grant_type=magic", "{}");
     expect(await unknownGrant.json()).toEqual({ code: "invalid_credentials", message: "unsupported_grant_type" });
 
