@@ -5,6 +5,8 @@
  */
 import { randomInt } from "node:crypto";
 import { request as httpRequest } from "node:http";
+import { createServerClient } from "@supabase/ssr";
+import { createClient } from "@supabase/supabase-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "@/local/ports";
 import { ensureProductionBuild, startNext, type NextServer } from "@/scripts/lib/production-build";
@@ -226,5 +228,61 @@ describe("rate limits through the middleware", () => {
     expect(statuses.slice(0, 5)).not.toContain(429);
     expect(statuses[5]).toBe(429);
     await expect.poll(() => storeDown.output.some((line) => line.includes('"sys_monitor"') && line.includes("rate_limit_store")), { timeout: 5_000 }).toBe(true);
+  });
+});
+
+describe("session refresh in the middleware", () => {
+  const COOKIE = "sb-mindroom-auth";
+  const decode = (value: string) => JSON.parse(Buffer.from(value.replace(/^base64-/, ""), "base64url").toString("utf8")) as Record<string, unknown>;
+  const encode = (session: unknown) => `base64-${Buffer.from(JSON.stringify(session)).toString("base64url")}`;
+  /** The session cookie's value, re-joined from @supabase/ssr's chunks (name, name.0, name.1, …). */
+  const joined = (cookies: Map<string, string>) =>
+    cookies.get(COOKIE) ??
+    [...cookies.entries()]
+      .filter(([name]) => name.startsWith(`${COOKIE}.`))
+      .sort(([x], [y]) => Number(x.split(".").pop()) - Number(y.split(".").pop()))
+      .map(([, value]) => value)
+      .join("");
+
+  it("refreshes an expired session on a page request and sets the new cookie", async () => {
+    const env = stackEnv();
+    const admin = createClient(env.NEXT_PUBLIC_SUPABASE_URL!, env.SUPABASE_SECRET_KEY!, { auth: { persistSession: false } });
+    const email = `refresh-${randomInt(1e9)}@example.com`;
+    const password = "correct horse battery staple 42";
+    expect((await admin.auth.admin.createUser({ email, password, email_confirm: true })).error).toBeNull();
+    const jar = new Map<string, string>();
+    const client = createServerClient(env.NEXT_PUBLIC_SUPABASE_URL!, publishableKey(), {
+      cookieOptions: { name: COOKIE },
+      cookies: {
+        getAll: () => [...jar].map(([name, value]) => ({ name, value })),
+        setAll: (cookies) => cookies.forEach(({ name, value }) => (value ? jar.set(name, value) : jar.delete(name))),
+      },
+    });
+    expect((await client.auth.signInWithPassword({ email, password })).error).toBeNull();
+    const session = decode(joined(jar));
+    // Only the stored expiry is moved into the past: the client must refresh before it trusts the session.
+    const stale = encode({ ...session, expires_at: Math.floor(Date.now() / 1000) - 60 });
+
+    const response = await raw(a.port, { path: "/login", headers: { host: `127.0.0.1:${a.port}`, cookie: `${COOKIE}=${stale}`, "x-forwarded-for": randomIp() } });
+    expect(response.status).toBe(200);
+    const setCookies = ([] as string[]).concat(response.headers["set-cookie"] ?? []);
+    const fresh = new Map(
+      setCookies
+        .map((line) => line.split(";")[0] ?? "")
+        .filter((pair) => pair.startsWith(COOKIE))
+        .map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)] as [string, string]),
+    );
+    const refreshed = decode(joined(fresh));
+    expect(refreshed.access_token).toEqual(expect.any(String));
+    expect(refreshed.access_token).not.toBe(session.access_token);
+    expect(refreshed.refresh_token).not.toBe(session.refresh_token);
+    expect(Number(refreshed.expires_at)).toBeGreaterThan(Date.now() / 1000);
+    expect(setCookies.join("\n")).toMatch(/SameSite=Lax/i);
+    expect(response.headers["cache-control"]).toContain("no-store");
+  });
+
+  it("leaves requests without a session cookie alone", async () => {
+    const response = await raw(a.port, { path: "/login", headers: { host: `127.0.0.1:${a.port}` } });
+    expect(response.headers["set-cookie"]).toBeUndefined();
   });
 });
