@@ -231,6 +231,7 @@ describe.each(backends)("local upstash contract — backend %s", (backend) => {
     expect(await redis.eval("return redis.call('GET', KEYS[1])", [`${p}none`], [])).toBe(null);
     expect(await redis.eval("return redis.call('GET', KEYS[1]) == false and 1 or 0", [`${p}none`], [])).toBe(1);
     expect(await redis.eval("return redis.status_reply('FINE')", [], [])).toBe("FINE");
+    expect(await redis.eval("return tostring(10/2) .. '|' .. tostring(2.5) .. '|' .. tostring(7)", [], [])).toBe("5|2.5|7");
     expect(await redis.eval("redis.call('SET', KEYS[1], 10/4); return redis.call('GET', KEYS[1])", [`${p}f`], [])).toBe(2.5);
     expect(await redis.eval("redis.call('SET', KEYS[1], 10/2); return redis.call('GET', KEYS[1])", [`${p}f`], [])).toBe(5);
     expect(await redis.eval("return redis.call('HSET', KEYS[1], 'a', 1, 'b', 2)", [`${p}lh`], [])).toBe(2);

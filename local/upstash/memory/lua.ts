@@ -4,8 +4,8 @@
  *   Redis → Lua: bulk → string, nil → false, integer → number, status → {ok=…}, error → {err=…} (raised by call), array → table
  *   Lua → Redis: number → integer (truncated), string → bulk, true → 1, false/nil → nil, {ok=…} → status,
  *                {err=…} → error, table → array up to the first nil
- * Differences from Redis's Lua 5.1 (documented in local/README.md): float→string shows "1.0" for integral floats
- * in tostring/concatenation; cjson/cmsgpack/struct/bit are not loaded; globals are not write-protected.
+ * Differences from Redis's Lua 5.1 (documented in local/README.md): concatenating an integral float gives "1.0"
+ * (tostring is patched to give "1"); cjson/cmsgpack/struct/bit are not loaded; globals are not write-protected.
  */
 import { createHash } from "node:crypto";
 import { lauxlib, lua, lualib, to_luastring, type LuaState } from "fengari";
@@ -53,6 +53,15 @@ export function installScripting(store: Store): void {
   for (const g of ["dofile", "loadfile", "print"]) {
     lua.lua_pushnil(L);
     lua.lua_setglobal(L, ls(g));
+  }
+  // Lua 5.1 (Redis) prints integral floats without ".0": tostring(10/2) is "5" there, "5.0" in 5.3.
+  const compat = `local _tostring = tostring
+tostring = function(v)
+  if math.type(v) == "float" and v == math.floor(v) and v > -1e15 and v < 1e15 then return string.format("%d", v) end
+  return _tostring(v)
+end`;
+  if (lauxlib.luaL_loadbuffer(L, to_luastring(compat), null, ls("=compat")) !== lua.LUA_OK || lua.lua_pcall(L, 0, 0, 0) !== lua.LUA_OK) {
+    throw new Error("local upstash: Lua compatibility prelude failed");
   }
 
   let lastCallLine = 1;
