@@ -5,6 +5,7 @@
  * get SCRIPT FLUSH; the shared Redis is never flushed.
  */
 import { randomUUID } from "node:crypto";
+import { rm } from "node:fs/promises";
 import { resolve } from "node:path";
 import { Ratelimit } from "@upstash/ratelimit";
 import { Redis } from "@upstash/redis";
@@ -35,6 +36,7 @@ describe.each(backends)("local upstash contract — backend %s", (backend) => {
   const token = `tok_${randomUUID()}`;
   const p = `contract:${backend}:${randomUUID()}:`;
   const shared = backend === "redis";
+  const dataDir = resolve(import.meta.dirname, `../../.local/contract-${process.pid}-${backend}`);
 
   const raw = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(`${up.url}${path}`, {
@@ -51,7 +53,7 @@ describe.each(backends)("local upstash contract — backend %s", (backend) => {
       token,
       backend,
       redisUrl: REDIS_URL,
-      dataDir: resolve(import.meta.dirname, `../../.local/contract-${process.pid}-${backend}`),
+      dataDir,
       ephemeral: true,
     });
     expect(up.backend).toBe(backend);
@@ -68,6 +70,7 @@ describe.each(backends)("local upstash contract — backend %s", (backend) => {
       cursor = String(next);
     } while (cursor !== "0");
     await up.stop();
+    await rm(dataDir, { recursive: true, force: true });
   });
 
   it("round-trips strings (unicode, control bytes, 'OK', numbers-as-text) and nil through auto-pipelining + base64", async () => {
