@@ -15,6 +15,10 @@ const server = await startAuthServer({
   smtp: { host: process.env.SMTP_HOST ?? "127.0.0.1", port: Number(process.env.SMTP_PORT ?? 54325 + offset) },
   siteUrl: process.env.GOTRUE_SITE_URL ?? process.env.NEXT_PUBLIC_SITE_URL ?? "http://localhost:3000",
   log: (line) => console.log(line),
+}).catch((err: NodeJS.ErrnoException) => {
+  const why = err.code === "EADDRINUSE" ? `port ${port} is already in use (set AUTH_PORT or LOCAL_PORT_OFFSET)` : err.message;
+  console.error(`local auth server could not start: ${why}`);
+  process.exit(1);
 });
 console.log(`auth:            ${server.url}/auth/v1`);
 console.log(`publishable key: ${server.publishableKey}`);
