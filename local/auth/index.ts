@@ -85,6 +85,9 @@ export async function startAuthServer(opts: StartAuthServerOptions): Promise<Aut
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: opts.port, hostname: host }, () => resolve(s));
     s.once("error", reject);
+  }).catch(async (err: unknown) => {
+    await pool.end().catch(() => undefined);
+    throw err;
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
