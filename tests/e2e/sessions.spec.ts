@@ -50,7 +50,13 @@ test.describe("sessions", () => {
     const user = await createUser("sessions-all");
     await signInViaApi(context, user.email, user.password);
     await page.goto("/account");
+    const signOut = page.waitForResponse((r) => r.url().endsWith("/auth/sign-out") && r.request().method() === "POST");
     await page.getByRole("button", { name: "Sign out everywhere" }).click();
+    const response = await signOut;
+    const headers = await response.allHeaders();
+    expect(headers["clear-site-data"]).toContain('"cookies"');
+    // The SSO cookie is cleared too (Max-Age=0, same attributes as when it was set).
+    expect((await response.headersArray()).filter((h) => h.name.toLowerCase() === "set-cookie").map((h) => h.value).join("\n")).toMatch(/mindroom_jwt=;.*(Max-Age=0|Expires=Thu, 01 Jan 1970)/i);
     await expect(page).toHaveURL(/\/login$/);
     await page.goto("/account");
     await expect(page).toHaveURL(/\/login/);

@@ -7,6 +7,7 @@ import { NextResponse } from "next/server";
 import { serverEnv } from "@/lib/env";
 import { signOutHooks } from "@/lib/auth-gateway/hooks";
 import { createClient } from "@/lib/supabase/server";
+import { validateSsoCookieConfig } from "@/lib/auth/sso-cookie";
 
 export const dynamic = "force-dynamic";
 
@@ -39,5 +40,15 @@ export async function POST(request: Request): Promise<Response> {
   for (const [name, value] of Object.entries(cacheHeaders)) response.headers.set(name, value);
   response.headers.set("cache-control", "no-store");
   response.headers.set("clear-site-data", '"cache", "cookies", "storage"');
+  // The cross-subdomain SSO cookie is cleared explicitly with its own attributes (Domain): Clear-Site-Data alone
+  // is not honoured by every browser (same effect as DELETE /api/my/sso-cookie).
+  // (Set through response.cookies, with Expires as well: Next re-serialises Set-Cookie headers when it merges the
+  // cookies() writes of this request, and a raw header's Max-Age=0 did not survive that.)
+  try {
+    const sso = validateSsoCookieConfig({ name: env.SSO_COOKIE_NAME, domain: env.SSO_COOKIE_DOMAIN });
+    response.cookies.set({ name: sso.name, value: "", path: "/", maxAge: 0, expires: new Date(0), httpOnly: true, secure: true, sameSite: "lax", ...(sso.domain ? { domain: sso.domain } : {}) });
+  } catch {
+    // misconfigured SSO cookie: nothing was ever set with it
+  }
   return response;
 }
