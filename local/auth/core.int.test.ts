@@ -39,7 +39,7 @@ describe("local/auth with autoconfirm (Supabase CLI default)", () => {
     expect(data.session?.token_type).toBe("bearer");
     expect(data.user?.email).toBe(addr);
     expect(data.user?.email_confirmed_at).toBeTruthy();
-    expect(data.user?.user_metadata).toEqual({ name: "Ada" });
+    expect(data.user?.user_metadata).toEqual({ name: "Ada", email_verified: true });
     expect(data.user?.app_metadata).toEqual({ provider: "email", providers: ["email"] });
     expect(data.user?.identities?.[0]?.provider).toBe("email");
     expect(data.user?.is_anonymous).toBe(false);
@@ -275,7 +275,7 @@ describe("local/auth with autoconfirm (Supabase CLI default)", () => {
     expect(list.data).toMatchObject({ aud: "authenticated", total, nextPage: 2 });
 
     const got = await admin.getUserById(created[1]!.id);
-    expect(got.data.user?.user_metadata).toEqual({ i: 1 });
+    expect(got.data.user?.user_metadata).toEqual({ i: 1, email_verified: true });
     const missing = await admin.getUserById("00000000-0000-4000-8000-000000000000");
     expect(missing.error).toMatchObject({ status: 404, code: "user_not_found" });
 
@@ -299,7 +299,7 @@ describe("local/auth with autoconfirm (Supabase CLI default)", () => {
     expect(badBan.error).toMatchObject({ status: 400, code: "validation_failed" });
 
     const upd = await admin.updateUserById(victim.id, { user_metadata: { plan: "pro" }, app_metadata: { tier: 2 } });
-    expect(upd.data.user?.user_metadata).toEqual({ i: 2, plan: "pro" });
+    expect(upd.data.user?.user_metadata).toEqual({ i: 2, email_verified: true, plan: "pro" });
     expect(upd.data.user?.app_metadata).toMatchObject({ provider: "email", tier: 2 });
 
     const del = await admin.deleteUser(victim.id);

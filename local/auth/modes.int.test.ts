@@ -6,7 +6,7 @@
 import { generateKeyPair, exportJWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestAuthServer, type TestAuthServer } from "./testing";
-import { tokenHash } from "./routes/user";
+import { tokenHash } from "./one-time-tokens";
 
 const PASSWORD = "correct-horse-9";
 let seq = 0;

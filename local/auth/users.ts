@@ -310,7 +310,7 @@ export async function insertUserWithEmailIdentity(db: Queryable, input: NewUserI
       input.role ?? "authenticated",
       input.email,
       hash,
-      input.confirmed ? now : null,
+      null,
       input.invitedAt ?? null,
       input.confirmationSentAt ?? null,
       JSON.stringify(appMeta),
@@ -319,22 +319,29 @@ export async function insertUserWithEmailIdentity(db: Queryable, input: NewUserI
       input.banDurationSeconds ? new Date(now.getTime() + input.banDurationSeconds * 1000) : null,
     ],
   );
-  const identityData: Json = { sub: id, email: input.email, email_verified: Boolean(input.confirmed), phone_verified: false };
+  const identityData: Json = { sub: id, email: input.email, email_verified: false, phone_verified: false };
   for (const [k, v] of Object.entries(userMeta)) if (!(k in identityData)) identityData[k] = v;
   await db.query(
     `insert into auth.identities (id, provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
      values (gen_random_uuid(), $1::text, $1::uuid, $2, 'email', $3, $3, $3)`,
     [id, JSON.stringify(identityData), now],
   );
+  if (input.confirmed) await confirmEmail(db, id);
   return id;
 }
 
-/** Marks the user's email confirmed (and the email identity verified). */
+/**
+ * GoTrue's User.Confirm: email_confirmed_at = now, confirmation token cleared, `email_verified: true` merged into
+ * user_metadata, every one-time token of the user removed. (The email identity is marked verified as well.)
+ */
 export async function confirmEmail(db: Queryable, userId: string): Promise<void> {
   await db.query(
-    `update auth.users set email_confirmed_at = coalesce(email_confirmed_at, now()), confirmation_token = '', updated_at = now() where id = $1`,
+    `update auth.users set email_confirmed_at = now(), confirmation_token = '',
+            raw_user_meta_data = coalesce(raw_user_meta_data, '{}'::jsonb) || '{"email_verified": true}'::jsonb, updated_at = now()
+      where id = $1`,
     [userId],
   );
+  await db.query(`delete from auth.one_time_tokens where user_id = $1`, [userId]);
   await db.query(
     `update auth.identities set identity_data = identity_data || '{"email_verified": true}'::jsonb, updated_at = now()
      where user_id = $1 and provider = 'email'`,

@@ -1,5 +1,4 @@
 /** GET /user and PUT /user (GoTrue's UserGet / UserUpdate). */
-import { createHash } from "node:crypto";
 import type { Hono } from "hono";
 import type { AuthContext } from "../context";
 import { withTransaction } from "../tx";
@@ -10,13 +9,8 @@ import { enforceRateLimit } from "../rate-limit";
 import { logoutSessions } from "../sessions";
 import { audit, checkPasswordStrength, findUserByEmail, getUser, hashPassword, mergeMeta, serializeUser, validateEmail, verifyPassword } from "../users";
 import { sendEmailChange } from "../flows/email-change";
+import { consumeReauthenticationNonce } from "../one-time-tokens";
 
-const INVALID_NONCE = "Nonce has expired or is invalid";
-
-/** GoTrue's token hash: hex(sha224(email + otp)). */
-export function tokenHash(emailOrPhone: string, otp: string): string {
-  return createHash("sha224").update(emailOrPhone + otp).digest("hex");
-}
 
 export function register(app: Hono, ctx: AuthContext): void {
   app.get("/user", async (c) => {
@@ -67,21 +61,13 @@ export function register(app: Hono, ctx: AuthContext): void {
     }
 
     let newHash: string | null = null;
-    let reauthConsumed = false;
     if (password !== undefined) {
       if (ctx.config.updatePasswordRequireReauthentication) {
         if (!session || Date.now() > session.created_at.getTime() + 24 * 3600 * 1000) {
           if (nonce === "") throw badRequest("reauthentication_needed", "Password update requires reauthentication");
-          const { rows } = await ctx.db.query<{ reauthentication_token: string | null; reauthentication_sent_at: Date | null }>(
-            `select reauthentication_token, reauthentication_sent_at from auth.users where id = $1`,
-            [user.id],
-          );
-          const r = rows[0];
-          if (!r?.reauthentication_token || !r.reauthentication_sent_at) throw unprocessable("reauthentication_not_valid", INVALID_NONCE);
-          const expected = tokenHash(user.email ?? "", nonce);
-          const fresh = r.reauthentication_sent_at.getTime() + ctx.config.mailerOtpExp * 1000 > Date.now();
-          if (!fresh || expected !== r.reauthentication_token) throw unprocessable("reauthentication_not_valid", INVALID_NONCE);
-          reauthConsumed = true;
+          // GoTrue's verifyReauthentication: checked and consumed right away (before the password checks)
+          const nonceCheck = await consumeReauthenticationNonce(ctx.db, user.id, nonce, ctx.config.mailerOtpExp);
+          if (!nonceCheck.ok) throw unprocessable(nonceCheck.code, nonceCheck.message);
         }
       }
       if (password !== "") {
@@ -104,10 +90,6 @@ export function register(app: Hono, ctx: AuthContext): void {
     }
 
     await withTransaction(ctx, async (client) => {
-      if (reauthConsumed) {
-        await client.query(`update auth.users set reauthentication_token = '', reauthentication_sent_at = null where id = $1`, [user.id]);
-        await client.query(`delete from auth.one_time_tokens where user_id = $1 and token_type = 'reauthentication_token'`, [user.id]);
-      }
       if (newHash !== null) {
         await client.query(
           `update auth.users set encrypted_password = $2, confirmation_token = '', confirmation_sent_at = null, recovery_token = '',
