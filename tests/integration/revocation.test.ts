@@ -400,3 +400,34 @@ describe("cookie sessions and gateway failure tracking", () => {
     expect(seen).toEqual(expect.arrayContaining(["authn_login_fail_max", "authn_login_lock", "authn_login_success"]));
   });
 });
+
+describe("MFA verification failures at the gateway", () => {
+  it("5 wrong TOTP codes lock the account key for MFA (audited), and a correct code is then refused with 429", async () => {
+    const email = await newUser();
+    const s = await device(email);
+    const c = createClient(A.url, env.NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY, {
+      auth: { persistSession: false, autoRefreshToken: false },
+      global: { headers: { "x-forwarded-for": randomIp() } },
+    });
+    expect((await c.auth.setSession({ access_token: s.access_token, refresh_token: s.refresh_token })).error).toBeNull();
+    const enroll = await c.auth.mfa.enroll({ factorType: "totp", friendlyName: "mfa-lock" });
+    expect(enroll.error).toBeNull();
+    const secret = enroll.data!.totp.secret;
+    const good = await generate({ secret, epoch: Math.floor(Date.now() / 1000) });
+    const wrong = good === "000000" ? "111111" : "000000";
+    for (let i = 0; i < 5; i++) {
+      const ch = await c.auth.mfa.challenge({ factorId: enroll.data!.id });
+      const v = await c.auth.mfa.verify({ factorId: enroll.data!.id, challengeId: ch.data!.id, code: wrong });
+      expect(v.error).not.toBeNull();
+    }
+    let events: string[] = [];
+    for (let i = 0; i < 50 && !events.includes("authn_login_lock"); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      events = (await pool.query("SELECT event FROM public.audit_logs WHERE target = $1", [`acct:${s.user.id}`])).rows.map((r) => r.event);
+    }
+    expect(events).toEqual(expect.arrayContaining(["authn_login_fail_max", "authn_login_lock"]));
+    const ch = await c.auth.mfa.challenge({ factorId: enroll.data!.id });
+    const v = await c.auth.mfa.verify({ factorId: enroll.data!.id, challengeId: ch.data?.id ?? "x", code: good });
+    expect(v.error?.status).toBe(429);
+  });
+});
