@@ -40,7 +40,8 @@ export default defineConfig({
   },
   projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"], channel: undefined } }],
   webServer: {
-    command: "tsx scripts/e2e-server.ts",
+    // `node --import tsx` (no tsx wrapper process): signals reach the server directly, so it always stops its stack.
+    command: "node --import tsx scripts/e2e-server.ts",
     url: `${baseURL}/login`,
     timeout: 180_000,
     reuseExistingServer: !CI && process.env.E2E_REUSE_SERVER === "1",
