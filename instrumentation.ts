@@ -6,5 +6,8 @@ export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME === "nodejs" && process.env.NEXT_PHASE !== "phase-production-build") {
     const { validateEnvOrExit } = await import("@/lib/startup");
     validateEnvOrExit();
+    // issue 4: drain audit events queued by the Edge middleware into public.audit_logs every few seconds.
+    const { startAuditDrain } = await import("@/lib/audit");
+    startAuditDrain();
   }
 }

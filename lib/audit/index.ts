@@ -39,3 +39,12 @@ export function auditEvent(event: AuditEventInput): void {
 export function flushAudit(): Promise<number> {
   return auditWriter().flush();
 }
+
+/** Called once at server start (instrumentation.ts): Edge-queued events are drained even before the first local one. */
+export function startAuditDrain(): void {
+  try {
+    auditWriter();
+  } catch (err) {
+    logger.error("audit: could not start the drain", { event: "sys_monitor", error: err });
+  }
+}

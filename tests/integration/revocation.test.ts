@@ -10,6 +10,8 @@ import { AUTH_COOKIE_NAME } from "@/lib/supabase/cookie";
 import { Pool } from "pg";
 import { freePort } from "@/local/ports";
 import { verifyAuditChain } from "@/lib/audit/verify-chain";
+import { queueAuditEvent } from "@/lib/audit/queue";
+import { Redis } from "@upstash/redis";
 import { stackEnv, type StackEnv } from "@/tests/helpers/stack";
 import { ensureProductionBuild, startNext, type NextServer as NextInstance } from "@/scripts/lib/production-build";
 import { claims, makeKey, signRaw, signToken, b64u } from "@/tests/helpers/tokens";
@@ -210,7 +212,8 @@ describe("revocation on two instances within 1 s", () => {
     const email = await newUser();
     const [d1, d2] = [await device(email), await device(email)];
     const c = await appClient(A, d1);
-    const { error } = await c.auth.updateUser({ password: `${password} changed` });
+    // A password change needs the current password (lib/password-policy-gateway, ASVS 6.2.3).
+    const { error } = await c.auth.updateUser({ password: `${password} changed`, current_password: password });
     expect(error).toBeNull();
     expect(await refusedWithin(d2.access_token)).toBeLessThan(1000);
     expect((await account(B, d1.access_token)).status).toBe(200);
@@ -429,5 +432,19 @@ describe("MFA verification failures at the gateway", () => {
     const ch = await c.auth.mfa.challenge({ factorId: enroll.data!.id });
     const v = await c.auth.mfa.verify({ factorId: enroll.data!.id, challengeId: ch.data?.id ?? "x", code: good });
     expect(v.error?.status).toBe(429);
+  });
+});
+
+describe("Edge audit queue", () => {
+  it("an event queued from the Edge (Redis list) reaches public.audit_logs via the app's periodic drain", async () => {
+    const marker = `edge-test:${randomUUID()}`;
+    const redis = new Redis({ url: env.UPSTASH_REDIS_REST_URL, token: env.UPSTASH_REDIS_REST_TOKEN });
+    await queueAuditEvent(redis, { event: "excess_rate_limit_exceeded", outcome: "failure", ip: "198.51.100.9", target: marker });
+    let rows: unknown[] = [];
+    for (let i = 0; i < 100 && rows.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      rows = (await pool.query("SELECT event FROM public.audit_logs WHERE target = $1", [marker])).rows;
+    }
+    expect(rows).toEqual([{ event: "excess_rate_limit_exceeded" }]);
   });
 });
