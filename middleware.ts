@@ -64,5 +64,8 @@ export const config = {
     // still get the static security headers from next.config.ts. Prefetches are NOT skipped: the marker header is
     // client-chosen and must not bypass the host check.
     "/((?!_next/static|_next/image|favicon\\.ico|.*\\.(?:svg|png|jpg|jpeg|gif|webp|avif|ico|txt|xml|webmanifest|css|js|map|woff|woff2)$).*)",
+    // The API and the auth gateway always, whatever the last segment looks like ("/api/x.js" must not skip the limits).
+    "/api/:path*",
+    "/auth/:path*",
   ],
 };

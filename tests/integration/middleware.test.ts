@@ -138,7 +138,7 @@ describe("security headers", () => {
   });
 
   it("answers 400 without echoing an untrusted Host, on pages and the gateway", async () => {
-    for (const path of ["/login", "/auth/v1/settings", "/api/health"]) {
+    for (const path of ["/login", "/auth/v1/settings", "/api/health", "/api/anything.js", "/auth/v1/token.json"]) {
       const response = await raw(a.port, { path, headers: { host: "evil.example.com" } });
       expect(response.status, path).toBe(400);
       expect(response.body).not.toContain("evil");
