@@ -48,6 +48,9 @@ const MAX_BEARER_LENGTH = 8192;
 export function createEdgePipeline(options: EdgePipelineOptions) {
   return async function securityMiddleware(request: NextRequest, event?: NextFetchEvent): Promise<Response> {
     if (!isAllowedHost(request.headers.get("host"), options.allowedHosts)) return untrustedHostResponse();
+    // A path that does not percent-decode (`%FF`, `%C0%AF`, a lone `%`) makes Next's router fail on dynamic segments
+    // after this middleware with a bare 500 (no security headers): refuse it here as the bad request it is.
+    if (!decodablePath(request.nextUrl.pathname)) return malformedPathResponse();
 
     const { pathname, searchParams } = request.nextUrl;
     const isGateway = pathname === "/auth/v1" || pathname.startsWith("/auth/v1/");
@@ -99,6 +102,19 @@ export function createEdgePipeline(options: EdgePipelineOptions) {
     for (const { name, value, options: cookieOptions } of session.cookies) response.cookies.set(name, value, cookieOptions);
     return response;
   };
+}
+
+function decodablePath(pathname: string): boolean {
+  try {
+    decodeURIComponent(pathname);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function malformedPathResponse(): Response {
+  return new Response("Bad Request\n", { status: 400, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" } });
 }
 
 async function checkBlock(options: EdgePipelineOptions, ip: string | null) {
