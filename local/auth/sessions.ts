@@ -65,16 +65,6 @@ export function validIp(ip: string | null | undefined): string | null {
   return /^[0-9a-fA-F:.]+$/.test(ip) ? ip : null;
 }
 
-/** amr claims of a session, newest first, as GoTrue puts them in the access token. */
-export async function sessionAmr(db: Queryable, sessionId: string): Promise<AmrEntry[]> {
-  const { rows } = await db.query<{ method: string; ts: string }>(
-    `select authentication_method as method, extract(epoch from updated_at)::bigint as ts
-       from auth.mfa_amr_claims where session_id = $1 order by updated_at desc`,
-    [sessionId],
-  );
-  return rows.map((r) => ({ method: r.method, timestamp: Number(r.ts) }));
-}
-
 export async function addAmrClaim(db: Queryable, sessionId: string, method: string): Promise<void> {
   await db.query(
     `insert into auth.mfa_amr_claims (session_id, created_at, updated_at, authentication_method, id)

@@ -40,7 +40,7 @@ export function register(app: Hono, ctx: AuthContext): void {
     const codeChallengeMethod = optString(body, "code_challenge_method");
 
     if (email !== "") email = validateEmail(email);
-    if (phone !== "") throw badRequest("validation_failed", "Phone changes are not supported: phone provider is disabled");
+    if (phone !== "") throw unprocessable("phone_provider_disabled", "Phone changes are disabled");
     if (password !== undefined) checkPasswordStrength(ctx.config, password);
     if (appData !== undefined && !ctx.config.jwtAdminRoles.includes(user.role ?? "")) {
       throw forbidden("not_admin", "Updating app_metadata requires admin privileges");
