@@ -54,6 +54,9 @@ export async function startAuthServer(opts: StartAuthServerOptions): Promise<Aut
 
   const pool = new Pool({ connectionString: opts.databaseUrl, max: Number(env.GOTRUE_DB_MAX_POOL_SIZE ?? 20) });
   pool.on("error", (err) => log(`[local-auth] idle pg client error: ${err.message}`));
+  // A checked-out client's errors (e.g. the backend terminated by DROP DATABASE … WITH (FORCE)) do not reach the pool's
+  // listener; without one of its own such an error would crash the process.
+  pool.on("connect", (client) => client.on("error", (err) => log(`[local-auth] pg client error: ${err.message}`)));
   try {
     await migrate(pool);
   } catch (err) {

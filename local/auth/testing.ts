@@ -65,6 +65,9 @@ export async function startTestAuthServer(opts: { env?: Record<string, string>; 
       dataDir,
     });
     db = new Pool({ connectionString: databaseUrl, max: 4 });
+    // cleanup drops the database WITH (FORCE); errors from connections it terminates are expected, not crashes
+    db.on("error", () => undefined);
+    db.on("connect", (client) => client.on("error", () => undefined));
   } catch (err) {
     await cleanup();
     throw err;
