@@ -242,6 +242,23 @@ interface RefreshResult {
   amr?: AmrEntry[];
 }
 
+/**
+ * GoTrue's User.UpdatePassword: new hash, every pending token (confirmation, recovery, email change, phone change,
+ * reauthentication) and one-time token dropped; then all sessions but `keepSessionId` end (all of them when null).
+ */
+export async function updatePassword(db: Queryable, userId: string, hash: string, keepSessionId: string | null): Promise<void> {
+  await db.query(
+    `update auth.users set encrypted_password = $2, confirmation_token = '', confirmation_sent_at = null, recovery_token = '',
+            recovery_sent_at = null, email_change_token_current = '', email_change_token_new = '', email_change_sent_at = null,
+            phone_change_token = '', phone_change_sent_at = null, reauthentication_token = '', reauthentication_sent_at = null,
+            updated_at = now()
+      where id = $1`,
+    [userId, hash],
+  );
+  await db.query(`delete from auth.one_time_tokens where user_id = $1`, [userId]);
+  await logoutSessions(db, userId, keepSessionId, keepSessionId ? "others" : "global");
+}
+
 /** Deletes sessions per GoTrue's logout scopes (refresh tokens and amr claims cascade). */
 export async function logoutSessions(db: Queryable, userId: string, sessionId: string | null, scope: "global" | "local" | "others"): Promise<void> {
   if (scope === "global" || !sessionId) {

@@ -6,7 +6,7 @@ import { withTransaction } from "../tx";
 import { clientIp, isUuid, optBool, optObject, optString, readJson, requireAdmin } from "../context";
 import { parseDuration } from "../config";
 import { badRequest, notFound, unprocessable } from "../errors";
-import { logoutSessions } from "../sessions";
+import { logoutSessions, updatePassword } from "../sessions";
 import {
   audit,
   checkPasswordStrength,
@@ -168,16 +168,8 @@ export function register(app: Hono, ctx: AuthContext): void {
     await withTransaction(ctx, async (client) => {
       if (role) await client.query(`update auth.users set role = $2, updated_at = now() where id = $1`, [user.id, role]);
       if (emailConfirm) await confirmEmail(client, user.id);
-      if (newHash !== null) {
-        await client.query(
-          `update auth.users set encrypted_password = $2, confirmation_token = '', confirmation_sent_at = null, recovery_token = '',
-                  recovery_sent_at = null, email_change_token_current = '', email_change_token_new = '', email_change_sent_at = null,
-                  reauthentication_token = '', reauthentication_sent_at = null, updated_at = now() where id = $1`,
-          [user.id, newHash],
-        );
-        await client.query(`delete from auth.one_time_tokens where user_id = $1`, [user.id]);
-        await logoutSessions(client, user.id, null, "global");
-      }
+      // GoTrue's admin password change ends every session of the user
+      if (newHash !== null) await updatePassword(client, user.id, newHash, null);
       if (email && email !== user.email) {
         await client.query(`update auth.users set email = $2, updated_at = now() where id = $1`, [user.id, email]);
         await client.query(

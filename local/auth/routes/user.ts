@@ -6,7 +6,7 @@ import { clientIp, optObject, optString, readJson, requireAuth } from "../contex
 import { HttpError, badRequest, forbidden, unprocessable } from "../errors";
 import { createFlowState, validatePkceParams } from "../flow-state";
 import { enforceRateLimit } from "../rate-limit";
-import { logoutSessions } from "../sessions";
+import { updatePassword } from "../sessions";
 import { audit, checkPasswordStrength, findUserByEmail, getUser, hashPassword, mergeMeta, serializeUser, validateEmail, verifyPassword } from "../users";
 import { sendEmailChange } from "../flows/email-change";
 import { consumeReauthenticationNonce } from "../one-time-tokens";
@@ -91,16 +91,7 @@ export function register(app: Hono, ctx: AuthContext): void {
 
     await withTransaction(ctx, async (client) => {
       if (newHash !== null) {
-        await client.query(
-          `update auth.users set encrypted_password = $2, confirmation_token = '', confirmation_sent_at = null, recovery_token = '',
-                  recovery_sent_at = null, email_change_token_current = '', email_change_token_new = '', email_change_sent_at = null,
-                  phone_change_token = '', phone_change_sent_at = null, reauthentication_token = '', reauthentication_sent_at = null,
-                  updated_at = now()
-            where id = $1`,
-          [user.id, newHash],
-        );
-        await client.query(`delete from auth.one_time_tokens where user_id = $1`, [user.id]);
-        await logoutSessions(client, user.id, session?.id ?? null, "others");
+        await updatePassword(client, user.id, newHash, session?.id ?? null);
         await audit(client, "user_updated_password", user, ip);
       }
       if (data !== undefined) {
