@@ -33,6 +33,13 @@ export type GatewayOptions = {
   maxBodyBytes?: number;
   timeoutMs?: number;
   fetch?: typeof fetch;
+  /**
+   * Origins allowed to send state-changing (non-GET) requests. A browser always sends `Origin` on a POST; a foreign
+   * one is refused with 403 before the body is read (cross-site forms could otherwise make visitors' browsers trigger
+   * recovery/OTP mails and sign-ups from their IPs). `Origin: null` passes only with `Sec-Fetch-Site: same-origin`
+   * (our no-referrer pages); no `Origin` at all is a non-browser client and passes. Unset: no check.
+   */
+  allowedOrigins?: readonly string[];
 };
 
 const PREFIX = "/auth/v1";
@@ -203,6 +210,19 @@ async function runAfterHooks(hooks: GatewayHooks["afterProxy"], ctx: GatewayCont
   }
 }
 
+function originAllowed(request: Request, allowed: readonly string[]): boolean {
+  const origin = request.headers.get("origin");
+  if (origin === null) return true;
+  if (origin === "null") return request.headers.get("sec-fetch-site") === "same-origin";
+  return allowed.some((entry) => {
+    try {
+      return new URL(entry).origin === origin;
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** Proxies one request to the upstream Supabase Auth. Never throws; every failure is a JSON error Response. */
 export async function proxyAuthRequest(request: Request, options: GatewayOptions): Promise<Response> {
   const method = request.method.toUpperCase();
@@ -228,6 +248,10 @@ export async function proxyAuthRequest(request: Request, options: GatewayOptions
   if (!["GET", "POST", "PUT", "PATCH", "DELETE"].includes(method)) {
     // HEAD is refused rather than forwarded: some upstream handlers treat HEAD like GET, and GET /verify consumes tokens.
     return gatewayError(405, "method_not_allowed", "Method not allowed", { allow: "GET, POST, PUT, PATCH, DELETE, OPTIONS" });
+  }
+
+  if (method !== "GET" && options.allowedOrigins && !originAllowed(request, options.allowedOrigins)) {
+    return gatewayError(403, "forbidden_origin", "Cross-site request refused");
   }
 
   const read: BodyRead = method === "GET" ? { ok: true, bytes: null } : await readBodyCapped(request, maxBodyBytes);

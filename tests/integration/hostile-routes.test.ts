@@ -125,6 +125,24 @@ describe("hostile input against the built app", () => {
     expect(await sessionStillWorks()).toBe(true);
   });
 
+  it("refuses cross-site POSTs at the auth gateway (text/plain simple requests included), same-origin ones pass", async () => {
+    const apikey = stackEnv().NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY!;
+    const recover = (headers: Record<string, string>) =>
+      raw({ method: "POST", path: "/auth/v1/recover", headers: { apikey, ...headers }, body: JSON.stringify({ email: `nobody-${randomInt(1e9)}@example.com` }) });
+    const crossSite: Record<string, string>[] = [
+      { origin: "https://evil.example", "content-type": "text/plain" },
+      { origin: "https://evil.example", "content-type": "application/json" },
+      { origin: "null", "sec-fetch-site": "cross-site", "content-type": "text/plain" },
+    ];
+    for (const headers of crossSite) {
+      const res = await recover(headers);
+      expect(res.status, JSON.stringify(headers)).toBe(403);
+      expect(res.body).toContain("forbidden_origin");
+    }
+    expect((await recover({ origin, "content-type": "application/json" })).status).toBe(200);
+    expect((await recover({ origin: "null", "sec-fetch-site": "same-origin", "content-type": "application/json" })).status).toBe(200);
+  });
+
   it("answers malformed bodies and wrong content types with a 4xx, never a 500", async () => {
     const probes: { path: string; type: string; body: string }[] = [
       { path: "/forgot-password/request", type: "application/json", body: "{" },

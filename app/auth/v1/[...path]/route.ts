@@ -16,6 +16,7 @@ async function handle(request: Request): Promise<Response> {
     upstream: env.NEXT_PUBLIC_SUPABASE_URL,
     ip: clientIp(request, { trustedProxyHops: env.TRUSTED_PROXY_HOPS }),
     hooks: registeredHooks(),
+    allowedOrigins: [env.NEXT_PUBLIC_SITE_URL, ...env.ALLOWED_ORIGINS],
     schedule: (task) => after(task),
   });
 }
