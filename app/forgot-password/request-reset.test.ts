@@ -42,6 +42,14 @@ describe("requestPasswordReset", () => {
     expect(background).toHaveLength(1);
   });
 
+  it("counts the minimum duration from the request's arrival when given", async () => {
+    const x = deps();
+    x.advance(400); // body parsing, cold start
+    await requestPasswordReset("a@example.com", null, { ...x.d, startedAt: 0 });
+    expect(x.slept).toEqual([600]);
+    expect(x.time()).toBe(1000);
+  });
+
   it("normalises the email before limiting and sending", async () => {
     const sendReset = vi.fn(async () => undefined);
     const rateLimit = vi.fn(async () => null);

@@ -25,6 +25,8 @@ export type ForgotDeps = {
   /** Keeps the upstream call alive after the reply (Next's after()). */
   background?: (work: Promise<void>) => void;
   minDurationMs?: number;
+  /** When the request arrived (the pad counts from here, so body parsing and cold starts are inside it). */
+  startedAt?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 };
@@ -34,7 +36,7 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export async function requestPasswordReset(rawEmail: unknown, ip: string | null, deps: ForgotDeps): Promise<ForgotOutcome> {
   const now = deps.now ?? Date.now;
   const sleep = deps.sleep ?? defaultSleep;
-  const started = now();
+  const started = deps.startedAt ?? now();
   const email = typeof rawEmail === "string" ? rawEmail.trim().toLowerCase() : "";
   if (!isValidEmail(email)) {
     // Shape errors are about the input, not the account: answered at once.

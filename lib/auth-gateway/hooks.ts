@@ -4,6 +4,7 @@
  * Register a hook by adding it to one of the arrays below (one line per hook, with its owner), e.g.
  *   import { gatewayRateLimit } from "@/lib/security/rate-limit-gateway";
 import { passwordPolicyGate } from "@/lib/password-policy-gateway";
+import { currentPasswordGate } from "@/lib/password-policy-gateway-upstream";
  *   export const beforeProxyHooks: BeforeProxyHook[] = [gatewayRateLimit];
  *
  * - `beforeProxyHooks` run in order before the upstream call; the first one that returns a Response short-circuits
@@ -18,6 +19,7 @@ import { passwordPolicyGate } from "@/lib/password-policy-gateway";
  */
 import { gatewayRateLimit } from "@/lib/security/rate-limit-gateway";
 import { passwordPolicyGate } from "@/lib/password-policy-gateway";
+import { currentPasswordGate } from "@/lib/password-policy-gateway-upstream";
 import { authBlockGate, revokeAfterPasswordChange, revokeOnLogout, revokeOnSignOut, snapshotBeforePasswordChange, trackAuthOutcome } from "@/lib/auth/gateway-hooks";
 
 export type GatewayContext = {
@@ -58,6 +60,7 @@ export const beforeProxyHooks: BeforeProxyHook[] = [
   gatewayRateLimit, // issue 5 (middleware/rate limits): body-keyed limits (per email, IP+email, identifier)
   revokeOnLogout, // issue 4: /logout (each scope) denylists the ended sessions' access tokens
   passwordPolicyGate, // issue 6 (user journeys): ASVS password rules enforced server-side on PUT /user and /signup
+  currentPasswordGate, // issue 6: a password change needs the current password unless the session came from an email link
   snapshotBeforePasswordChange, // issue 4: remember the other sessions before a password change ends them
 ];
 

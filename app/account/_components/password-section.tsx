@@ -34,7 +34,7 @@ export function PasswordSection({ email }: { email: string }) {
         return "For your security, confirm this change with a code sent to your email.";
       }
       if (error.code === "reauthentication_not_valid") return "That verification code is not valid or has expired.";
-      if (error.code === "current_password_invalid" || error.code === "current_password_required") return "Your current password is not correct.";
+      if (error.code === "current_password_invalid" || error.code === "current_password_mismatch" || error.code === "current_password_required") return "Your current password is not correct.";
       if (error.code === "weak_password") return error.message || "This password is too weak. Choose a longer or less common one.";
       if (error.code === "same_password") return "Your new password must be different from the current one.";
       if (error.code === "insufficient_aal") return "Confirm with your authenticator app first (sign in again).";

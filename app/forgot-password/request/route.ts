@@ -17,6 +17,7 @@ const NO_STORE = { "Cache-Control": "no-store" } as const;
 let limiter: RateLimiter | undefined;
 
 export async function POST(request: Request): Promise<Response> {
+  const startedAt = Date.now();
   const env = serverEnv();
   if (!isSameOriginPost(request, [env.NEXT_PUBLIC_SITE_URL, ...env.ALLOWED_ORIGINS])) {
     return NextResponse.json({ error: "forbidden", message: "Cross-site request refused." }, { status: 403, headers: NO_STORE });
@@ -35,6 +36,7 @@ export async function POST(request: Request): Promise<Response> {
   const cacheHeaders: Record<string, string> = {};
 
   const outcome = await requestPasswordReset(email, ip, {
+    startedAt,
     rateLimit: async (address, clientAddress) => {
       limiter ??= createRateLimiter({ redis, prefix: "rl" });
       // Same policies (and therefore the same counters) as the gateway's /recover limits.
