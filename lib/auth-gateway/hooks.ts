@@ -3,8 +3,6 @@
  *
  * Register a hook by adding it to one of the arrays below (one line per hook, with its owner), e.g.
  *   import { gatewayRateLimit } from "@/lib/security/rate-limit-gateway";
-import { passwordPolicyGate } from "@/lib/password-policy-gateway";
-import { currentPasswordGate } from "@/lib/password-policy-gateway-upstream";
  *   export const beforeProxyHooks: BeforeProxyHook[] = [gatewayRateLimit];
  *
  * - `beforeProxyHooks` run in order before the upstream call; the first one that returns a Response short-circuits
