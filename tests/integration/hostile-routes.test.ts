@@ -143,6 +143,18 @@ describe("hostile input against the built app", () => {
     expect((await recover({ origin: "null", "sec-fetch-site": "same-origin", "content-type": "application/json" })).status).toBe(200);
   });
 
+  it("refuses a password change with only a (stolen) access token: the current password is required (ASVS 6.2.3)", async () => {
+    const apikey = stackEnv().NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY!;
+    const put = (body: Record<string, string>) =>
+      raw({ method: "PUT", path: "/auth/v1/user", headers: { ...bearer(), apikey, origin, "content-type": "application/json" }, body: JSON.stringify(body) });
+    const missing = await put({ password: `taken over ${randomInt(1e9)} passphrase` });
+    expect(missing.status).toBe(400);
+    expect(missing.body).toContain("current_password_required");
+    const wrong = await put({ password: `taken over ${randomInt(1e9)} passphrase`, current_password: "not the password at all" });
+    expect(wrong.status).toBe(400);
+    expect(await sessionStillWorks()).toBe(true);
+  });
+
   it("answers malformed bodies and wrong content types with a 4xx, never a 500", async () => {
     const probes: { path: string; type: string; body: string }[] = [
       { path: "/forgot-password/request", type: "application/json", body: "{" },
