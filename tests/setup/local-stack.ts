@@ -54,8 +54,14 @@ async function stopLeftoverPostgres(pgDir: string): Promise<void> {
   for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
 }
 
+/**
+ * Test stacks default to offset 7000 (ports 61321–61325, 15079): above Linux's ephemeral range (32768–60999), where an
+ * outgoing connection can hold 54321–54325 and make the start-up refuse; also clear of a developer's `npm run dev`.
+ */
+const TEST_PORT_OFFSET = 7000;
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const offset = parsePortOffset(process.env.LOCAL_PORT_OFFSET);
+  const offset = parsePortOffset(process.env.LOCAL_PORT_OFFSET ?? String(TEST_PORT_OFFSET));
   const dataDir = resolve(root, `.local/test-${offset}`);
   await stopLeftoverPostgres(resolve(dataDir, "postgres"));
   await rm(dataDir, { recursive: true, force: true });
@@ -65,13 +71,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
     lines.push(line);
     if (verbose) process.stderr.write(`[local-stack] ${line}\n`);
   };
-  const authAvailable = existsSync(resolve(root, "local/auth/index.ts"));
-  if (!authAvailable) process.stderr.write("[local-stack] local/auth/index.ts not present: starting without the auth server\n");
   const redisUrl = process.env.REDIS_URL ?? `redis://127.0.0.1:6379/${1 + (Math.floor(offset / 1000) % 15)}`;
   const t0 = performance.now();
   let stack;
   try {
-    stack = await startLocalStack({ portOffset: offset, dataDir, log, ephemeral: true, skipAuth: !authAvailable, redisUrl });
+    stack = await startLocalStack({ portOffset: offset, dataDir, log, ephemeral: true, redisUrl });
   } catch (err) {
     process.stderr.write(`[local-stack] failed to start: ${(err as Error).message}\n${lines.map((l) => `  ${l}`).join("\n")}\n`);
     throw err;
