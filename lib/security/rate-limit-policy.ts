@@ -53,7 +53,7 @@ export const RATE_LIMIT_POLICIES = {
   verify_identifier: { limit: 5, windowSeconds: 15 * MINUTE, key: "identifier", stage: "gateway", shape: "gotrue", description: "POST /auth/v1/verify (invite, recovery, signup, magic link, OTP code), per email or token prefix" },
   mfa_verify: { limit: 5, windowSeconds: 5 * MINUTE, key: "user", stage: "edge", shape: "gotrue", description: "POST /auth/v1/factors/{id}/verify, per user (bearer sub; per IP without one)" },
   signup_ip: { limit: 5, windowSeconds: 15 * MINUTE, key: "ip", stage: "edge", shape: "gotrue", description: "POST /auth/v1/signup, per IP" },
-  invite_processing: { limit: 5, windowSeconds: 15 * MINUTE, key: "identifier", stage: "app", shape: "app", description: "invitation/token processing (lib/tokenSecurity server side), per email or token prefix" },
+  invite_processing: { limit: 5, windowSeconds: 15 * MINUTE, key: "identifier", stage: "app", shape: "app", description: "POST /auth/confirm/verify (invitation and every other email-link token, verified server-side, not through the gateway), per token prefix" },
 } as const satisfies Record<string, RateLimitPolicy>;
 
 export type RateLimitPolicyName = keyof typeof RATE_LIMIT_POLICIES;
@@ -67,6 +67,8 @@ export function edgePoliciesFor(method: string, pathname: string, searchParams: 
   const m = method.toUpperCase();
   if (pathname === "/api/my/sso-cookie") return m === "POST" ? ["sso_cookie_set"] : m === "DELETE" ? ["sso_cookie_clear"] : [];
   if (pathname === "/api/security-events") return m === "POST" ? ["security_events"] : [];
+  // The email-link interstitial verifies server-side (straight to Supabase Auth), so it gets the gateway's per-IP ceiling.
+  if (pathname === "/auth/confirm/verify") return m === "POST" ? ["verify_ip"] : [];
   if (!pathname.startsWith("/auth/v1/")) return [];
   const path = pathname.slice("/auth/v1".length);
   if (m === "POST" && path === "/token" && searchParams.get("grant_type") === "password") return ["password_signin_ip"];

@@ -111,6 +111,8 @@ describe("policy table", () => {
     ["GET", "/auth/v1/verify", "token=x", ["verify_ip"]],
     ["POST", "/auth/v1/factors/abc-123/verify", "", ["mfa_verify"]],
     ["POST", "/auth/v1/factors/abc/challenge", "", []],
+    ["POST", "/auth/confirm/verify", "", ["verify_ip"]],
+    ["GET", "/auth/confirm/verify", "", []],
     ["GET", "/login", "", []],
   ])("edge: %s %s?%s → %j", (method, path, search, expected) => {
     expect(edgePoliciesFor(method, path, q(search))).toEqual(expected);

@@ -10,6 +10,7 @@ import { revokeOtherSessions } from "@/lib/auth/sessions";
 import { db } from "@/lib/db";
 import { serverEnv } from "@/lib/env";
 import { clientIp } from "@/lib/security/client-ip";
+import { checkRateLimit } from "@/lib/security/rate-limit";
 import { createClient } from "@/lib/supabase/server";
 import { extractAndValidateToken } from "@/lib/tokenSecurity";
 import { confirmDestination, isCompromisedReport } from "../destination";
@@ -52,6 +53,21 @@ export async function POST(request: Request): Promise<Response> {
 
   const token = extractAndValidateToken(form, "http://x.invalid/", { allowedParams: ["token_hash"], requireType: true });
   if (!token.isValid || !token.token || !token.type) return failure("invalid", token.type);
+
+  // 5 attempts per 15 min per link (token prefix, as the seed's TokenRateLimiter keys it); the per-IP ceiling runs
+  // in the middleware. Checked before the one-time token reaches Supabase Auth.
+  const limit = await checkRateLimit("invite_processing", `token:${token.token.slice(0, 16)}`);
+  if (!limit.success) {
+    auditEvent({
+      event: "excess_rate_limit_exceeded",
+      outcome: "failure",
+      ip: clientIp(request, { trustedProxyHops: env.TRUSTED_PROXY_HOPS }),
+      userAgent: request.headers.get("user-agent"),
+      target: "POST /auth/confirm/verify",
+      details: { policy: "invite_processing", limit: limit.limit, type: token.type },
+    });
+    return failure("limited", token.type);
+  }
 
   const destination = confirmDestination(token.type, form.get("next"), env.NEXT_PUBLIC_SITE_URL);
   const cacheHeaders: Record<string, string> = {};
