@@ -165,6 +165,24 @@ async function readBodyCapped(request: Request, max: number): Promise<BodyRead> 
 function parseJson(bytes: Uint8Array | null, contentType: string | null): unknown {
   if (!bytes || bytes.byteLength === 0 || bytes.byteLength > DEFAULTS.maxParseBytes) return null;
   if (contentType && !/json/i.test(contentType)) return null;
+  return parseAnyJson(bytes);
+}
+
+const CASE_COLLISION = Symbol("case collision");
+
+/** A top-level object with lower-cased names (as Go matches them); CASE_COLLISION when two names differ only in case. */
+function lowerCaseKeys(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return value;
+  const entries = new Map<string, unknown>();
+  for (const [key, field] of Object.entries(value)) {
+    const lower = key.toLowerCase();
+    if (entries.has(lower)) return CASE_COLLISION;
+    entries.set(lower, field);
+  }
+  return Object.fromEntries(entries);
+}
+
+function parseAnyJson(bytes: Uint8Array): unknown {
   try {
     return JSON.parse(new TextDecoder().decode(bytes));
   } catch {
@@ -258,12 +276,20 @@ export async function proxyAuthRequest(request: Request, options: GatewayOptions
   if (!read.ok) return read.response;
   const bytes = read.bytes;
 
+  // GoTrue decodes a request body as JSON whatever its Content-Type, ignores trailing data after the first value and
+  // matches field names case-insensitively (Go's encoding/json). The hooks (account lockout, per-email limits,
+  // password checks) must see what the upstream will act on: every body is read as JSON with top-level names lower-
+  // cased, and what cannot be read the same way is refused (unparseable bodies, names that differ only in case).
+  const body = bytes && bytes.byteLength <= DEFAULTS.maxParseBytes ? lowerCaseKeys(parseAnyJson(bytes)) : null;
+  if (bytes && body === null) return gatewayError(400, "bad_json", "Could not parse request body as JSON");
+  if (body === CASE_COLLISION) return gatewayError(400, "validation_failed", "Duplicate field names in request body");
+
   const ctx: GatewayContext = {
     request,
     path,
     searchParams: new URLSearchParams(url.search),
     method,
-    body: parseJson(bytes, request.headers.get("content-type")),
+    body,
     ip: options.ip,
   };
 

@@ -155,6 +155,31 @@ describe("hostile input against the built app", () => {
     expect(await sessionStillWorks()).toBe(true);
   });
 
+  it("applies the account lockout to sign-in attempts whatever their Content-Type (text/plain used to hide the email)", async () => {
+    const apikey = stackEnv().NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY!;
+    const email = `lockout-${randomInt(1e9)}@example.com`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const res = await raw({
+        method: "POST",
+        path: "/auth/v1/token?grant_type=password",
+        headers: { apikey, origin, "content-type": "text/plain" },
+        body: JSON.stringify({ email, password: `wrong guess ${i}` }),
+      });
+      statuses.push(res.status);
+    }
+    expect(statuses.slice(0, 5)).toEqual([400, 400, 400, 400, 400]);
+    expect(statuses.slice(5)).toEqual([429, 429]);
+    const trailing = await raw({
+      method: "POST",
+      path: "/auth/v1/token?grant_type=password",
+      headers: { apikey, origin, "content-type": "application/json" },
+      body: `${JSON.stringify({ email: `other-${randomInt(1e9)}@example.com`, password: "x" })} trailing`,
+    });
+    expect(trailing.status).toBe(400);
+    expect(trailing.body).toContain("bad_json");
+  });
+
   it("answers malformed bodies and wrong content types with a 4xx, never a 500", async () => {
     const probes: { path: string; type: string; body: string }[] = [
       { path: "/forgot-password/request", type: "application/json", body: "{" },
