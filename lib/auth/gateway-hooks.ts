@@ -10,7 +10,6 @@
  *   changes are audited.
  */
 import type { AfterProxyHook, BeforeProxyHook, GatewayContext, SignOutHook } from "@/lib/auth-gateway/hooks";
-import { gatewayError } from "@/lib/auth-gateway/proxy";
 import { auditEvent } from "@/lib/audit";
 import { db } from "@/lib/db";
 import { logger } from "@/lib/logger";
@@ -70,10 +69,12 @@ export const authBlockGate: BeforeProxyHook = async (ctx) => {
   if (kind !== "password" && kind !== "verify" && kind !== "mfa") return undefined;
   const status = await authMonitor().checkBlocked({ ip: ctx.ip, account: await accountOf(ctx, kind) });
   if (!status.blocked) return undefined;
-  // The duration is in the message too: supabase-js exposes only the message to the page, not Retry-After.
-  return gatewayError(429, "over_request_rate_limit", `Too many failed attempts. Try again in ${status.retryAfterSeconds} seconds.`, {
-    "retry-after": String(status.retryAfterSeconds),
-    "cache-control": "no-store",
+  // The duration is in the message too: supabase-js exposes only the message to the page, not Retry-After. Same body
+  // as the middleware's block and the gateway rate limits, so one refusal has one shape whichever layer answers.
+  const message = `Too many failed attempts. Try again in ${status.retryAfterSeconds} seconds.`;
+  return new Response(JSON.stringify({ code: "over_request_rate_limit", error_code: "over_request_rate_limit", msg: message, message }), {
+    status: 429,
+    headers: { "content-type": "application/json", "cache-control": "no-store", "retry-after": String(status.retryAfterSeconds), "x-sb-error-code": "over_request_rate_limit" },
   });
 };
 
