@@ -6,7 +6,8 @@ import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { stackEnv } from "@/tests/helpers/stack";
 import { applyMigrations } from "./postgres/migrations";
-import { assertPortFree, parsePortOffset } from "./ports";
+import { testPortOffset } from "@/tests/helpers/port-offset";
+import { assertPortFree } from "./ports";
 import { BASE_PORTS, startLocalStack } from "./stack";
 
 const root = resolve(import.meta.dirname, "..");
@@ -52,7 +53,7 @@ describe("local stack", () => {
         "UPSTASH_REDIS_REST_URL",
       ].sort(),
     );
-    const offset = parsePortOffset(process.env.LOCAL_PORT_OFFSET);
+    const offset = testPortOffset();
     expect(env.NEXT_PUBLIC_SUPABASE_URL).toBe(`http://127.0.0.1:${BASE_PORTS.auth + offset}`);
     expect(env.SMTP_URL).toBe(`smtp://127.0.0.1:${BASE_PORTS.smtp + offset}`);
     expect(env.UPSTASH_REDIS_REST_URL).toBe(`http://127.0.0.1:${BASE_PORTS.upstash + offset}`);
@@ -81,7 +82,7 @@ describe("local stack", () => {
 
   it("refuses to start on ports that are taken, before starting anything", async () => {
     const dataDir = await tempDir("stack-conflict");
-    const offset = parsePortOffset(process.env.LOCAL_PORT_OFFSET);
+    const offset = testPortOffset();
     await expect(startLocalStack({ portOffset: offset, dataDir, log: () => undefined, databaseUrl: undefined })).rejects.toThrow(
       /port \d+ on 127\.0\.0\.1 is already in use/,
     );
@@ -134,7 +135,7 @@ describe("npm run local (local/cli.ts)", () => {
   }
 
   it("exits non-zero with a one-line reason when a port is taken", async () => {
-    const { exit, output } = runCli({ LOCAL_PORT_OFFSET: process.env.LOCAL_PORT_OFFSET ?? "0", LOCAL_DATA_DIR: await tempDir("cli-conflict") });
+    const { exit, output } = runCli({ LOCAL_PORT_OFFSET: String(testPortOffset()), LOCAL_DATA_DIR: await tempDir("cli-conflict") });
     expect(await exit).toBe(1);
     const lines = output().split("\n").filter((l) => l.startsWith("✗"));
     expect(lines).toHaveLength(1);

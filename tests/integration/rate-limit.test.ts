@@ -11,9 +11,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startUpstash, type LocalUpstash } from "@/local/upstash";
 import { MemoryLimiter } from "@/lib/security/memory-limiter";
 import { createRateLimiter, type RateLimiter } from "@/lib/security/rate-limit";
+import { testPortOffset } from "@/tests/helpers/port-offset";
 
 const TOKEN = "rate-limit-test-token";
-const redisUrl = process.env.REDIS_URL ?? `redis://127.0.0.1:6379/${1 + (Math.floor(Number(process.env.LOCAL_PORT_OFFSET ?? 0) / 1000) % 15)}`;
+const redisUrl = process.env.REDIS_URL ?? `redis://127.0.0.1:6379/${1 + (Math.floor(testPortOffset() / 1000) % 15)}`;
 
 const client = (upstash: { url: string; token: string }) =>
   new Redis({ url: upstash.url, token: upstash.token, retry: { retries: 0 }, enableTelemetry: false });

@@ -13,7 +13,7 @@ import { rm } from "node:fs/promises";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TestProject } from "vitest/node";
-import { parsePortOffset } from "@/local/ports";
+import { testPortOffset } from "@/tests/helpers/port-offset";
 import { startLocalStack } from "@/local/stack";
 // Type-only: brings in the `ProvidedContext` declaration for `stackEnv` (erased at run time).
 import type {} from "@/tests/helpers/stack";
@@ -54,14 +54,8 @@ async function stopLeftoverPostgres(pgDir: string): Promise<void> {
   for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 100));
 }
 
-/**
- * Test stacks default to offset 7000 (ports 61321–61325, 15079): above Linux's ephemeral range (32768–60999), where an
- * outgoing connection can hold 54321–54325 and make the start-up refuse; also clear of a developer's `npm run dev`.
- */
-const TEST_PORT_OFFSET = 7000;
-
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const offset = parsePortOffset(process.env.LOCAL_PORT_OFFSET ?? String(TEST_PORT_OFFSET));
+  const offset = testPortOffset();
   const dataDir = resolve(root, `.local/test-${offset}`);
   await stopLeftoverPostgres(resolve(dataDir, "postgres"));
   await rm(dataDir, { recursive: true, force: true });
