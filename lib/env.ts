@@ -1,7 +1,8 @@
 /**
  * Application configuration, validated once with zod and cached.
  *
- * Everyone reads configuration through `serverEnv()` (server only) or `publicEnv()` (server and browser).
+ * Everyone reads configuration through `serverEnv()` (server only) or `publicEnv()` (server and browser; client
+ * components import it from lib/env-public.ts, which holds the NEXT_PUBLIC_* part and nothing else).
  * A missing or malformed variable raises an `EnvError` whose message is ONE line naming the variable and how to
  * fix it; start-up code (scripts/dev.ts, scripts/start.ts, instrumentation.ts) prints it and exits non-zero.
  *
@@ -9,30 +10,35 @@
  * i.e. when NEXT_PUBLIC_SUPABASE_URL is unset or points at a loopback address. A hosted project must set its keys.
  */
 import { z } from "zod";
+import {
+  blankToUndefined,
+  envError,
+  firstIssue,
+  httpUrl,
+  httpUrlString,
+  isLoopbackUrl,
+  key,
+  publicSchema,
+  resetPublicEnvCache,
+  withPublicDefaults,
+  type EnvSource,
+} from "./env-public";
 
-export const LOCAL_SUPABASE_URL = "http://127.0.0.1:54321";
-export const LOCAL_PUBLISHABLE_KEY = "sb_publishable_ACJWlzQHlZjBrEguHvfOxg_3BJgxAaH";
+export {
+  DEFAULT_SITE_URL,
+  EnvError,
+  isLoopbackUrl,
+  LOCAL_PUBLISHABLE_KEY,
+  LOCAL_SUPABASE_URL,
+  parsePublicEnv,
+  publicEnv,
+  type PublicEnv,
+} from "./env-public";
+
 export const LOCAL_SECRET_KEY = "sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz";
-export const DEFAULT_SITE_URL = "http://localhost:3000";
 
-type EnvSource = Record<string, string | undefined>;
-
-export class EnvError extends Error {
-  readonly code = "ERR_ENV_INVALID";
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "EnvError";
-  }
-}
-
-const HINTS: Record<string, string> = {
-  NEXT_PUBLIC_SUPABASE_URL: "the Supabase project URL without a path, e.g. https://<ref>.supabase.co (local: http://127.0.0.1:54321)",
-  NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY: "the project's publishable key (sb_publishable_…) from the Supabase dashboard → API keys",
+const SERVER_HINTS: Record<string, string> = {
   SUPABASE_SECRET_KEY: "the project's secret key (sb_secret_…) from the Supabase dashboard → API keys; server only",
-  NEXT_PUBLIC_SITE_URL: "the public origin of this app, e.g. https://account.example.com (local: http://localhost:3000)",
   DATABASE_URL: "a postgres:// connection string (Supabase: Project settings → Database → direct connection)",
   UPSTASH_REDIS_REST_URL: "the Upstash Redis REST URL, e.g. https://<name>.upstash.io (local: http://127.0.0.1:8079)",
   UPSTASH_REDIS_REST_TOKEN: "the Upstash Redis REST token from the Upstash console",
@@ -48,60 +54,12 @@ const HINTS: Record<string, string> = {
   MAIL_FROM: "a sender address such as 'MindRoom Security <security@example.com>'",
 };
 
-function hint(variable: string): string {
-  return HINTS[variable] ?? "see .env.example";
-}
-
-/** True for http(s) URLs whose host is a loopback address — the local stack. */
-export function isLoopbackUrl(value: string | undefined): boolean {
-  if (!value) return false;
-  try {
-    const host = new URL(value).hostname;
-    return host === "localhost" || host === "[::1]" || host === "::1" || /^127(?:\.\d{1,3}){3}$/.test(host);
-  } catch {
-    return false;
-  }
-}
-
-const blankToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
-
-const httpUrlString = (opts: { originOnly?: boolean } = {}) =>
-    z.string().transform((value, ctx) => {
-      let url: URL;
-      try {
-        url = new URL(value);
-      } catch {
-        ctx.addIssue({ code: "custom", message: "is not a valid URL" });
-        return z.NEVER;
-      }
-      if (url.protocol !== "http:" && url.protocol !== "https:") {
-        ctx.addIssue({ code: "custom", message: "must start with http:// or https://" });
-        return z.NEVER;
-      }
-      if (url.username || url.password) {
-        ctx.addIssue({ code: "custom", message: "must not contain credentials" });
-        return z.NEVER;
-      }
-      if (opts.originOnly && (url.pathname !== "/" || url.search || url.hash)) {
-        ctx.addIssue({ code: "custom", message: "must be an origin without a path, query or fragment" });
-        return z.NEVER;
-      }
-      return opts.originOnly ? url.origin : value.replace(/\/+$/, "");
-    });
-
-const httpUrl = (opts: { originOnly?: boolean } = {}) => z.preprocess(blankToUndefined, httpUrlString(opts));
-
 const commaList = z.preprocess(blankToUndefined, z.string()).transform((v) =>
   v
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean),
 );
-
-const key = (prefixHint: RegExp) =>
-  z.preprocess(blankToUndefined, z.string().regex(/^[\x21-\x7e]+$/, "must be a single token without spaces")).refine((v) => prefixHint.test(v), {
-    message: "does not look like a Supabase API key",
-  });
 
 /** A URL with one of `protocols` and a host name, e.g. postgres:// or smtp://. */
 const schemeUrl = (protocols: readonly string[], message: string) =>
@@ -123,12 +81,6 @@ const smtpUrl = schemeUrl(["smtp:", "smtps:"], "must be an smtp:// or smtps:// U
 const ALGS = ["ES256", "RS256", "HS256"] as const;
 export type JwtAlg = (typeof ALGS)[number];
 
-const publicSchema = z.object({
-  NEXT_PUBLIC_SUPABASE_URL: httpUrl({ originOnly: true }),
-  NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY: key(/^(sb_publishable_|eyJ)/),
-  NEXT_PUBLIC_SITE_URL: httpUrl({ originOnly: true }),
-});
-
 const serverSchema = publicSchema.extend({
   SUPABASE_SECRET_KEY: key(/^(sb_secret_|eyJ)/),
   DATABASE_URL: postgresUrl,
@@ -149,7 +101,6 @@ const serverSchema = publicSchema.extend({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
 });
 
-export type PublicEnv = z.infer<typeof publicSchema>;
 export type ServerEnv = Omit<z.infer<typeof serverSchema>, "SUPABASE_JWT_ISSUER"> & {
   SUPABASE_JWT_ISSUER: string;
   /** True when the app runs against the local stand-in stack (loopback Supabase URL). */
@@ -158,33 +109,12 @@ export type ServerEnv = Omit<z.infer<typeof serverSchema>, "SUPABASE_JWT_ISSUER"
 
 /** Fills in the documented local defaults; only keys are defaulted, and only for the local stack. */
 function withLocalDefaults(source: EnvSource): EnvSource {
-  const out: EnvSource = { ...source };
-  const url = blankToUndefined(out.NEXT_PUBLIC_SUPABASE_URL) as string | undefined;
-  if (url === undefined) out.NEXT_PUBLIC_SUPABASE_URL = LOCAL_SUPABASE_URL;
-  const local = isLoopbackUrl(out.NEXT_PUBLIC_SUPABASE_URL);
-  if (local) {
-    if (!blankToUndefined(out.NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY)) out.NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY = LOCAL_PUBLISHABLE_KEY;
+  const out = withPublicDefaults(source);
+  if (isLoopbackUrl(out.NEXT_PUBLIC_SUPABASE_URL)) {
     if (!blankToUndefined(out.SUPABASE_SECRET_KEY)) out.SUPABASE_SECRET_KEY = LOCAL_SECRET_KEY;
     if (!blankToUndefined(out.SMTP_URL)) out.SMTP_URL = "smtp://127.0.0.1:54325";
   }
-  if (!blankToUndefined(out.NEXT_PUBLIC_SITE_URL)) out.NEXT_PUBLIC_SITE_URL = DEFAULT_SITE_URL;
   return out;
-}
-
-function firstIssue(error: z.ZodError, source: EnvSource): EnvError {
-  const issue = error.issues[0]!;
-  const variable = String(issue.path[0] ?? "environment");
-  const present = blankToUndefined(source[variable]) !== undefined;
-  const what = present ? `is invalid (${issue.message})` : "is missing";
-  return new EnvError(variable, `Configuration error: ${variable} ${what}. Set it to ${hint(variable)}. See .env.example.`);
-}
-
-/** Parses the public variables from `source`. Throws `EnvError`. Pure: no caching, for tests and scripts. */
-export function parsePublicEnv(source: EnvSource): PublicEnv {
-  const input = withLocalDefaults(source);
-  const result = publicSchema.safeParse(input);
-  if (!result.success) throw firstIssue(result.error, input);
-  return result.data;
 }
 
 /** Parses every server variable from `source`. Throws `EnvError`. Pure: no caching, for tests and scripts. */
@@ -197,11 +127,9 @@ export function parseServerEnv(source: EnvSource): ServerEnv {
     if (!blankToUndefined(input.ALLOWED_ORIGINS)) input.ALLOWED_ORIGINS = site;
   }
   const result = serverSchema.safeParse(input);
-  if (!result.success) throw firstIssue(result.error, input);
+  if (!result.success) throw firstIssue(result.error, input, SERVER_HINTS);
   const env = result.data;
-  if (env.JWT_ALLOWED_ALGS.includes("HS256") && !env.SUPABASE_JWT_SECRET) {
-    throw new EnvError("SUPABASE_JWT_SECRET", `Configuration error: SUPABASE_JWT_SECRET is missing. Set it to ${hint("SUPABASE_JWT_SECRET")}. See .env.example.`);
-  }
+  if (env.JWT_ALLOWED_ALGS.includes("HS256") && !env.SUPABASE_JWT_SECRET) throw envError("SUPABASE_JWT_SECRET", "is missing", SERVER_HINTS);
   return {
     ...env,
     SUPABASE_JWT_ISSUER: env.SUPABASE_JWT_ISSUER ?? `${env.NEXT_PUBLIC_SUPABASE_URL}/auth/v1`,
@@ -219,7 +147,6 @@ function safeOrigin(value: string | undefined): string | undefined {
 }
 
 let serverCache: ServerEnv | undefined;
-let publicCache: PublicEnv | undefined;
 
 /** Server configuration (never import this into client components). Parsed once, cached. */
 export function serverEnv(): ServerEnv {
@@ -228,21 +155,8 @@ export function serverEnv(): ServerEnv {
   return serverCache;
 }
 
-/**
- * Public configuration, safe for the browser. The NEXT_PUBLIC_* names are written out literally so Next inlines
- * them into client bundles at build time (build with the same values you run with).
- */
-export function publicEnv(): PublicEnv {
-  publicCache ??= parsePublicEnv({
-    NEXT_PUBLIC_SUPABASE_URL: process.env.NEXT_PUBLIC_SUPABASE_URL,
-    NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY: process.env.NEXT_PUBLIC_SUPABASE_PUBLISHABLE_KEY,
-    NEXT_PUBLIC_SITE_URL: process.env.NEXT_PUBLIC_SITE_URL,
-  });
-  return publicCache;
-}
-
 /** Test helper: forget cached values so the next call re-reads process.env. */
 export function resetEnvCache(): void {
   serverCache = undefined;
-  publicCache = undefined;
+  resetPublicEnvCache();
 }

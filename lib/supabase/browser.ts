@@ -6,7 +6,7 @@
  */
 import { createBrowserClient } from "@supabase/ssr";
 import type { SupabaseClient } from "@supabase/supabase-js";
-import { publicEnv } from "@/lib/env";
+import { publicEnv } from "@/lib/env-public";
 import { AUTH_COOKIE_NAME } from "@/lib/supabase/cookie";
 
 export function createClient(): SupabaseClient {
